@@ -1,0 +1,96 @@
+"""Actors (shared across controversies), the sides of a controversy, and stances."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import UUID
+from sqlmodel import Field, SQLModel
+
+from app.enums import ActorKind, check_in
+from app.models_base import timestamp, utcnow, uuid_pk
+
+
+class Actor(SQLModel, table=True):
+    __tablename__ = "actors"
+    __table_args__ = (
+        CheckConstraint(check_in("kind", ActorKind), name="ck_actors_kind"),
+        CheckConstraint("influence BETWEEN 0 AND 100", name="ck_actors_influence"),
+        Index("ix_actors_name", "name", "id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    # Lower-cased, whitespace-collapsed name: "OpenAI" exists once.
+    name_key: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    kind: str = Field(sa_column=Column(Text, nullable=False))
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    influence: int = Field(sa_column=Column(Integer, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
+
+
+class Side(SQLModel, table=True):
+    __tablename__ = "sides"
+    __table_args__ = (
+        UniqueConstraint("controversy_id", "label", name="uq_sides_label"),
+        # Target of the stance's composite key: a stance's side belongs to its controversy.
+        UniqueConstraint("id", "controversy_id", name="uq_sides_id_controversy"),
+        CheckConstraint("position >= 0", name="ck_sides_position"),
+        Index("ix_sides_controversy", "controversy_id", "position"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    controversy_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    position: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
+
+
+class Stance(SQLModel, table=True):
+    __tablename__ = "stances"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["side_id", "controversy_id"],
+            ["sides.id", "sides.controversy_id"],
+            ondelete="CASCADE",
+            name="fk_stances_side",
+        ),
+        # An actor stands on one side of a controversy.
+        UniqueConstraint("controversy_id", "actor_id", name="uq_stances_actor"),
+        Index("ix_stances_side", "side_id"),
+        Index("ix_stances_actor", "actor_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
+    controversy_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    side_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
+    actor_id: uuid.UUID = Field(
+        sa_column=Column(
+            UUID(as_uuid=True), ForeignKey("actors.id", ondelete="RESTRICT"), nullable=False
+        )
+    )
+    claim: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

@@ -1,0 +1,187 @@
+"""The `controversy-api` command: serve, migrate, seed-demo, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from app.config import Settings, get_settings
+from app.logging_setup import configure_logging
+
+logger = logging.getLogger("app.cli")
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """The database URL to use and whether it is the embedded one (started here, stopped on exit)."""
+    if settings.database_url:
+        yield settings.database_url, False
+        return
+    from app.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    url = embedded.start()
+    logger.info("using the embedded PostgreSQL", extra={"data_dir": str(embedded.data_dir)})
+    try:
+        yield url, True
+    finally:
+        embedded.stop()
+
+
+def _run_async(factory: Callable[[], Any]) -> Any:
+    return asyncio.run(factory())
+
+
+async def _seed(url: str, settings: Settings, *, only_if_empty: bool) -> int:
+    from app.db import make_engine, make_sessionmaker, session_scope
+    from app.demo.loader import database_is_empty, load_demo
+
+    engine = make_engine(url, settings)
+    try:
+        async for session in session_scope(make_sessionmaker(engine)):
+            if only_if_empty and not await database_is_empty(session):
+                return 0
+            return await load_demo(session, settings=settings)
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _revision(url: str, settings: Settings) -> str | None:
+    from app.db import make_engine
+    from app.migrations import database_revision
+
+    engine = make_engine(url, settings)
+    try:
+        async with engine.connect() as connection:
+            return await database_revision(connection)
+    finally:
+        await engine.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+    from app.migrations import head_revision, upgrade
+
+    settings = get_settings()
+    with database(settings) as (url, embedded):
+        if embedded:
+            upgrade(url)
+        else:
+            current = _run_async(lambda: _revision(url, settings))
+            if current != head_revision():
+                logger.error(
+                    "the database is behind the code; run `controversy-api migrate` first",
+                    extra={"database_revision": current, "code_revision": head_revision()},
+                )
+                return 2
+        if settings.seed_demo_on_empty:
+            inserted = _run_async(lambda: _seed(url, settings, only_if_empty=True))
+            if inserted:
+                logger.info("empty database: loaded the demo data", extra={"inserted": inserted})
+        app = create_app(settings, database_url=url)
+        logger.info("serving", extra={"host": args.host, "port": args.port})
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.migrations import downgrade, upgrade
+
+    settings = get_settings()
+    with database(settings) as (url, _):
+        if args.downgrade:
+            downgrade(url, args.downgrade)
+        else:
+            upgrade(url, args.revision)
+    logger.info("migrated")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from app.migrations import upgrade
+
+    settings = get_settings()
+    with database(settings) as (url, embedded):
+        if embedded:
+            upgrade(url)
+        inserted = _run_async(lambda: _seed(url, settings, only_if_empty=False))
+    print(json.dumps({"inserted": inserted}))
+    return 0
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of the app (no database needed)."""
+    from app.main import create_app
+
+    app = create_app(get_settings(), database_url="postgresql://openapi@localhost/openapi")
+    return app.openapi()
+
+
+def render_openapi() -> str:
+    """The OpenAPI document as the text stored in openapi/openapi.json."""
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    text = render_openapi()
+    path = Path(args.output) if args.output else OPENAPI_PATH
+    if args.check:
+        current = path.read_text("utf-8") if path.exists() else ""
+        if current != text:
+            print(f"{path} is out of date: run `controversy-api openapi`", file=sys.stderr)
+            return 1
+        print(f"{path} matches the app")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="controversy-api", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (embedded PostgreSQL without DATABASE_URL)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to head")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade instead (e.g. base)")
+    migrate.set_defaults(func=cmd_migrate)
+
+    seed = sub.add_parser("seed-demo", help="load the demo controversies (idempotent)")
+    seed.set_defaults(func=cmd_seed_demo)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    openapi.add_argument("--output", help="another path to write to")
+    openapi.add_argument("--check", action="store_true", help="fail when the file is stale")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    configure_logging(get_settings().log_level)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Service configuration, read from the environment only."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.noise.scoring import COMPONENTS, default_weights, validate_weights
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each field maps to an upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL under DATA_DIR is started.",
+    )
+    data_dir: Path = Field(default=Path(".data"), description="Files of the embedded database.")
+    redis_url: str | None = Field(default=None, description="Shared rate-limit storage.")
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    seed_demo_on_empty: bool = True
+    db_pool_size: int = Field(default=10, ge=1, le=100)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    noise_half_life_days: float = Field(default=7.0, gt=0, le=365)
+    noise_weights: dict[str, float] = Field(default_factory=default_weights)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    @field_validator("noise_weights")
+    @classmethod
+    def _weights_are_valid(cls, weights: dict[str, float]) -> dict[str, float]:
+        return validate_weights(weights)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # Accept "https://a.example,https://b.example" as well as a JSON list.
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+__all__ = ["COMPONENTS", "Settings", "get_settings"]

@@ -1,0 +1,152 @@
+"""Controversy reads: the list with its cursor, the whole card, categories."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.controversies import repository
+from app.controversies.schemas import (
+    Analysis,
+    CategoryCount,
+    ControversyRead,
+    ControversySummary,
+)
+from app.enums import Category
+from app.errors import BadCursor, NotFound
+from app.forecasts.schemas import ForecastRead
+from app.noise import service as noise_service
+from app.pagination import (
+    Page,
+    cursor_datetime,
+    cursor_float,
+    cursor_uuid,
+    decode_cursor,
+    encode_cursor,
+)
+
+CARD_TIMELINE_ITEMS = 10
+
+
+async def resolve(session: AsyncSession, *, id_or_slug: str) -> uuid.UUID:
+    """The id of a live controversy named by id or slug; 404 otherwise."""
+    controversy_id = await repository.resolve_id(session, id_or_slug)
+    if controversy_id is None:
+        raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
+    return controversy_id
+
+
+def _decode_after(cursor: str | None, sort: str) -> tuple[Any, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    key = decode_cursor(cursor, f"controversies:{sort}")
+    if len(key) != 2:
+        raise BadCursor("The cursor is not valid; start again without one.")
+    value = cursor_float(key[0]) if sort == "noise" else cursor_datetime(key[0])
+    return value, cursor_uuid(key[1])
+
+
+def _encode_after(row: Any, sort: str) -> str:
+    value = row.hot_key if sort == "noise" else getattr(row, f"{_SORT_FIELD[sort]}").isoformat()
+    return encode_cursor(f"controversies:{sort}", [value, str(row.id)])
+
+
+_SORT_FIELD = {"recent": "last_activity_at", "started": "started_at", "created": "created_at"}
+
+
+async def list_controversies(
+    session: AsyncSession,
+    *,
+    filters: repository.ListFilters,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+    settings: Settings,
+) -> Page[ControversySummary]:
+    """A page of compact cards, loudest first by default."""
+    rows = await repository.list_page(
+        session,
+        filters=filters,
+        sort=sort,
+        after=_decode_after(cursor, sort),
+        limit=limit,
+        now=now,
+        half_life_seconds=noise_service.half_life(settings).total_seconds(),
+    )
+    items = [_summary(row, now, settings) for row in rows[:limit]]
+    next_cursor = _encode_after(rows[limit - 1], sort) if len(rows) > limit else None
+    return Page[ControversySummary](data=items, next_cursor=next_cursor)
+
+
+def _summary(row: Any, now: datetime, settings: Settings) -> ControversySummary:
+    return ControversySummary(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        category=row.category,
+        stage=row.stage,
+        tags=row.tags,
+        summary=row.summary,
+        started_at=row.started_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        noise=noise_service.brief(
+            composite=row.noise_composite,
+            last_activity_at=row.last_activity_at,
+            at=now,
+            settings=settings,
+        ),
+    )
+
+
+async def get_card(
+    session: AsyncSession, *, id_or_slug: str, at: datetime, settings: Settings
+) -> ControversyRead:
+    """The whole card, in one database round trip."""
+    row = await repository.card(session, id_or_slug, CARD_TIMELINE_ITEMS)
+    if row is None:
+        raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
+    forecast = ForecastRead.model_validate(row.forecast) if row.forecast else None
+    return ControversyRead(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        category=row.category,
+        stage=row.stage,
+        tags=row.tags,
+        summary=row.summary,
+        why_it_matters=row.why_it_matters,
+        key_points=row.key_points,
+        eli5=row.eli5,
+        analysis=Analysis(
+            generated_by=row.analysis_generated_by,
+            review_status=row.analysis_review_status,
+            reviewed_at=row.analysis_reviewed_at,
+            methodology_url=row.analysis_methodology_url,
+        ),
+        started_at=row.started_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        noise=noise_service.present(
+            composite=row.noise_composite,
+            components=row.noise_components,
+            last_activity_at=row.last_activity_at,
+            computed_at=row.noise_computed_at,
+            at=at,
+            settings=settings,
+        ),
+        sides=row.sides,
+        forecast=forecast,
+        timeline=row.timeline,
+    )
+
+
+async def categories(session: AsyncSession) -> list[CategoryCount]:
+    """Every category with its count of live controversies, zeros included."""
+    counts = await repository.category_counts(session)
+    return [CategoryCount(category=c, count=counts.get(c.value, 0)) for c in Category]

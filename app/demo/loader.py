@@ -1,0 +1,192 @@
+"""Load the demo controversies (app/demo/data/*.json); loading twice changes nothing."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actors.models import Actor, Side, Stance
+from app.config import Settings
+from app.controversies.models import Controversy
+from app.forecasts.models import Forecast, ForecastScenario
+from app.noise import service as noise_service
+from app.noise.models import NoiseOverride
+from app.timeline.models import Mention, TimelineEvent
+
+logger = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+def normalise_name(name: str) -> str:
+    """The key that makes "OpenAI" and " openai " the same actor."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def demo_cards() -> list[dict[str, Any]]:
+    """The demo cards, in file-name order."""
+    return [json.loads(path.read_text("utf-8")) for path in sorted(DATA_DIR.glob("*.json"))]
+
+
+async def _actor_id(session: AsyncSession, spec: dict[str, Any], cache: dict[str, uuid.UUID]) -> uuid.UUID:
+    key = normalise_name(spec["name"])
+    if key in cache:
+        return cache[key]
+    existing = await session.scalar(select(Actor.id).where(Actor.name_key == key))  # type: ignore[arg-type]
+    if existing is None:
+        actor = Actor(
+            name=spec["name"],
+            name_key=key,
+            kind=spec["kind"],
+            description=spec.get("description"),
+            influence=spec["influence"],
+        )
+        session.add(actor)
+        await session.flush()
+        existing = actor.id
+    cache[key] = existing
+    return existing
+
+
+async def load_card(
+    session: AsyncSession,
+    card: dict[str, Any],
+    *,
+    now: datetime,
+    settings: Settings,
+    actor_cache: dict[str, uuid.UUID],
+) -> bool:
+    """Insert one card unless its slug exists; True when it was inserted."""
+    exists = await session.scalar(select(Controversy.id).where(Controversy.slug == card["slug"]))  # type: ignore[arg-type]
+    if exists is not None:
+        return False
+    analysis = card.get("analysis", {})
+    controversy = Controversy(
+        slug=card["slug"],
+        title=card["title"],
+        category=card["category"],
+        stage=card["stage"],
+        tags=card.get("tags", []),
+        summary=card.get("summary", ""),
+        why_it_matters=card.get("why_it_matters", ""),
+        key_points=card.get("key_points", []),
+        eli5=card.get("eli5", ""),
+        analysis_generated_by=analysis.get("generated_by"),
+        analysis_review_status=analysis.get("review_status", "unreviewed"),
+        analysis_reviewed_at=now if analysis.get("review_status") == "reviewed" else None,
+        analysis_methodology_url=analysis.get("methodology_url"),
+        started_at=_time(card["started_at"]),
+        created_at=now,
+        updated_at=now,
+        industry_impact=card.get("noise_inputs", {}).get("industry_impact", 50),
+    )
+    session.add(controversy)
+    await session.flush()
+    cid = controversy.id
+    for side_spec in card.get("sides", []):
+        side = Side(
+            controversy_id=cid,
+            label=side_spec["label"],
+            summary=side_spec.get("summary", ""),
+            position=side_spec.get("position", 0),
+        )
+        session.add(side)
+        await session.flush()
+        for stance in side_spec.get("stances", []):
+            actor_id = await _actor_id(session, stance["actor"], actor_cache)
+            session.add(
+                Stance(controversy_id=cid, side_id=side.id, actor_id=actor_id, claim=stance["claim"])
+            )
+    for event in card.get("events", []):
+        session.add(
+            TimelineEvent(
+                controversy_id=cid,
+                occurred_at=_time(event["occurred_at"]),
+                title=event["title"],
+                description=event.get("description", ""),
+                kind=event.get("kind", "other"),
+                source_url=event.get("source_url"),
+            )
+        )
+    for component, value in card.get("noise_inputs", {}).get("overrides", {}).items():
+        session.add(NoiseOverride(controversy_id=cid, component=component, value=value))
+    forecast_spec = card.get("forecast")
+    if forecast_spec:
+        forecast = Forecast(
+            controversy_id=cid,
+            generated_by=forecast_spec["generated_by"],
+            generated_at=now,
+            review_status=forecast_spec.get("review_status", "unreviewed"),
+            summary=forecast_spec.get("summary", ""),
+            signals_as_of=now,
+        )
+        session.add(forecast)
+        await session.flush()
+        for position, scenario in enumerate(forecast_spec.get("scenarios", [])):
+            horizon = scenario.get("horizon")
+            session.add(
+                ForecastScenario(
+                    forecast_id=forecast.id,
+                    position=position,
+                    title=scenario["title"],
+                    description=scenario.get("description", ""),
+                    probability=scenario.get("probability"),
+                    horizon=date.fromisoformat(horizon) if horizon else None,
+                )
+            )
+    await session.flush()
+    mentions = [
+        {
+            "id": uuid.uuid4(),
+            "controversy_id": cid,
+            "platform": m["platform"],
+            "external_id": m["external_id"],
+            "url": m.get("url"),
+            "author": m.get("author"),
+            "title": m.get("title"),
+            "excerpt": m.get("excerpt"),
+            "published_at": _time(m["published_at"]),
+            "audience": m.get("audience", 0),
+            "score": m.get("score", 0),
+            "comments": m.get("comments", 0),
+            "shares": m.get("shares", 0),
+        }
+        for m in card.get("mentions", [])
+    ]
+    if mentions:
+        table = Mention.__table__  # type: ignore[attr-defined]
+        await session.execute(insert(table).values(mentions).on_conflict_do_nothing())
+    await noise_service.recompute(session, controversy_id=cid, now=now, settings=settings)
+    return True
+
+
+async def load_demo(session: AsyncSession, *, settings: Settings, now: datetime | None = None) -> int:
+    """Load every demo card that is not there yet; returns how many were inserted."""
+    # One loader at a time (two processes starting on one empty database).
+    await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    now = now or datetime.now(UTC)
+    cache: dict[str, uuid.UUID] = {}
+    inserted = 0
+    for card in demo_cards():
+        if await load_card(session, card, now=now, settings=settings, actor_cache=cache):
+            inserted += 1
+    logger.info("demo data loaded", extra={"inserted": inserted})
+    return inserted
+
+
+async def database_is_empty(session: AsyncSession) -> bool:
+    """True when no controversy exists (archived ones included)."""
+    return await session.scalar(text("SELECT NOT EXISTS (SELECT 1 FROM controversies)")) is True

@@ -1,0 +1,36 @@
+"""Annotated dependency aliases used by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import session_scope
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(request.app.state.sessionmaker):
+        yield session
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _request_time(request: Request) -> datetime:
+    # One clock reading per request, so every value in a response is evaluated at one time.
+    if "request_time" not in request.state._state:
+        request.state.request_time = datetime.now(UTC)
+    now: datetime = request.state.request_time
+    return now
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+NowDep = Annotated[datetime, Depends(_request_time)]

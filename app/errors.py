@@ -1,0 +1,236 @@
+"""Domain errors and the RFC 9457 problem+json rendering of every error.
+
+Hand-written rather than a library: the renderer is a few lines, and we need exact control
+over the `errors[]` list, the `Retry-After` header and the guarantee that nothing internal
+(stack traces, SQL, constraint names) reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://controversy-api.dev/problems/"
+
+
+class AppError(Exception):
+    """An error a client can act on: it carries its HTTP status and problem type."""
+
+    status: int = 400
+    type_slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors) if errors else None
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+class NotFound(AppError):
+    status, type_slug, title = 404, "not-found", "Not found"
+
+
+class BadCursor(AppError):
+    status, type_slug, title = 400, "invalid-cursor", "Invalid cursor"
+
+
+class ValidationFailed(AppError):
+    status, type_slug, title = 422, "validation-error", "Validation failed"
+
+
+class Conflict(AppError):
+    status, type_slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status, type_slug, title = 412, "precondition-failed", "Precondition failed"
+
+
+class PreconditionRequired(AppError):
+    status, type_slug, title = 428, "precondition-required", "Precondition required"
+
+
+class PayloadTooLarge(AppError):
+    status, type_slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class Unauthorized(AppError):
+    status, type_slug, title = 401, "unauthorized", "Unauthorized"
+
+
+class Forbidden(AppError):
+    status, type_slug, title = 403, "forbidden", "Forbidden"
+
+
+class TooManyRequests(AppError):
+    status, type_slug, title = 429, "rate-limited", "Too many requests"
+
+
+class ServiceUnavailable(AppError):
+    status, type_slug, title = 503, "unavailable", "Service unavailable"
+
+
+def problem_response(
+    *,
+    status: int,
+    type_slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + type_slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = list(errors)
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}), media_type=PROBLEM_JSON)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        errors.append(
+            {
+                "location": location[0] if location else "body",
+                "field": ".".join(location[1:]) or (location[0] if location else ""),
+                "message": str(error.get("msg", "invalid value")),
+                "type": str(error.get("type", "value_error")),
+            }
+        )
+    return errors
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        status=exc.status,
+        type_slug=exc.type_slug,
+        title=exc.title,
+        detail=exc.detail,
+        instance=request.url.path,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    return problem_response(
+        status=422,
+        type_slug="validation-error",
+        title="Validation failed",
+        detail=f"{len(errors)} field(s) failed validation.",
+        instance=request.url.path,
+        errors=errors,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    if status == 404 and detail == "Not Found":
+        detail = "No resource at this path."
+    if status == 405:
+        detail = f"{request.method} is not allowed on this path."
+    return problem_response(
+        status=status,
+        type_slug=phrase.lower().replace(" ", "-"),
+        title=phrase,
+        detail=detail,
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError | InterfaceError) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if _is_connection_error(exc):
+        logger.warning("database unavailable: %s", type(exc.orig).__name__)
+        return _unavailable(request)
+    logger.exception("database error")
+    return _internal(request)
+
+
+async def _os_error(request: Request, exc: Exception) -> JSONResponse:
+    # asyncpg raises plain OSError / ConnectionError when the server is down.
+    logger.warning("database connection failed: %s", type(exc).__name__)
+    return _unavailable(request)
+
+
+def _unavailable(request: Request) -> JSONResponse:
+    return problem_response(
+        status=503,
+        type_slug="unavailable",
+        title="Service unavailable",
+        detail="The database is unreachable; retry shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _internal(request: Request) -> JSONResponse:
+    return problem_response(
+        status=500,
+        type_slug="internal-error",
+        title="Internal server error",
+        detail="An unexpected error occurred; it has been logged.",
+        instance=request.url.path,
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error", exc_info=exc)
+    return _internal(request)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error raised by the app as problem+json."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _os_error)
+    app.add_exception_handler(TimeoutError, _os_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,101 @@
+"""create_app(): routers, middleware, error handlers — nothing else."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi_offline import FastAPIOffline
+from prometheus_fastapi_instrumentator import Instrumentator
+
+from app import health
+from app.actors.router import router as actors_router
+from app.config import Settings, get_settings
+from app.controversies.router import router as controversies_router
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_error_handlers
+from app.forecasts.router import router as forecasts_router
+from app.middleware import AccessLog, BodySizeLimit, ETagMiddleware
+from app.noise.router import router as noise_router
+from app.timeline.router import router as timeline_router
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+DESCRIPTION = """
+AI controversies as data: what happened, the sides and who stands on them, how loud each
+story is right now (the Noise Score, with a 7-day decay), forecasts and a timeline.
+
+Errors are `application/problem+json` (RFC 9457). Lists use opaque cursors.
+"""
+
+
+def _api_router() -> APIRouter:
+    api = APIRouter(prefix="/v1")
+    for router in (
+        controversies_router,
+        actors_router,
+        timeline_router,
+        forecasts_router,
+        noise_router,
+    ):
+        api.include_router(router)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    """Build the application for a database URL (default: the DATABASE_URL setting)."""
+    settings = settings or get_settings()
+    url = database_url or settings.database_url
+    if not url:
+        raise RuntimeError("create_app needs a database URL (the CLI starts an embedded one)")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(url, settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPIOffline(
+        title="Controversy API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        separate_input_output_schemas=True,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(_api_router())
+
+    app.add_middleware(ETagMiddleware)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                       "Idempotency-Key", "X-Request-ID"],
+        expose_headers=["ETag", "X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining",
+                        "RateLimit-Reset", "Retry-After"],
+        max_age=600,
+    )
+    app.add_middleware(AccessLog)
+    app.add_middleware(
+        CorrelationIdMiddleware,
+        header_name="X-Request-ID",
+        validator=lambda value: bool(_REQUEST_ID.match(value)),
+    )
+    Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(
+        app, include_in_schema=False
+    )
+    return app

@@ -1,0 +1,25 @@
+"""Every table model, imported in one place so the metadata is complete."""
+
+from sqlmodel import SQLModel
+
+from app.actors.models import Actor, Side, Stance
+from app.controversies.models import Controversy
+from app.forecasts.models import Forecast, ForecastScenario
+from app.noise.models import NoiseOverride, NoiseSnapshot
+from app.timeline.models import Mention, TimelineEvent
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Actor",
+    "Controversy",
+    "Forecast",
+    "ForecastScenario",
+    "Mention",
+    "NoiseOverride",
+    "NoiseSnapshot",
+    "Side",
+    "Stance",
+    "TimelineEvent",
+    "metadata",
+]

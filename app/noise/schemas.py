@@ -1,0 +1,82 @@
+"""Noise Score schemas."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from app.schemas_base import ReadModel, UTCDatetime
+
+Level = Literal["quiet", "murmur", "buzz", "loud", "uproar"]
+
+
+class ComponentRead(ReadModel):
+    value: int = Field(ge=0, le=100)
+    source: Literal["derived", "editorial"]
+    weight: float = Field(ge=0, le=1)
+    contribution: float = Field(description="weight × value: this component's share of C.")
+
+
+class NoiseRead(ReadModel):
+    score: int = Field(ge=0, le=100, description="round(C · D), evaluated at `as_of`.")
+    level: Level
+    decay: float = Field(ge=0, le=1, description="D at `as_of`, 6 decimals.")
+    composite: float = Field(ge=0, le=100, description="C, stored on write, 4 decimals.")
+    components: dict[str, ComponentRead]
+    weights: dict[str, float]
+    last_activity_at: UTCDatetime
+    computed_at: UTCDatetime | None
+    as_of: UTCDatetime
+    method_version: str
+
+
+class NoiseBrief(ReadModel):
+    """The noise of a list card."""
+
+    score: int = Field(ge=0, le=100)
+    level: Level
+    decay: float = Field(ge=0, le=1)
+    last_activity_at: UTCDatetime
+
+
+class HistoryPoint(ReadModel):
+    at: UTCDatetime
+    score: int | None = Field(description="null before the first snapshot.")
+    level: Level | None
+
+
+class NoiseHistory(ReadModel):
+    interval: Literal["hour", "day", "week"]
+    from_: UTCDatetime = Field(alias="from", serialization_alias="from")
+    to: UTCDatetime
+    points: list[HistoryPoint]
+
+
+class LevelBand(ReadModel):
+    level: Level
+    min_score: int
+    max_score: int
+
+
+class ComponentMethod(ReadModel):
+    name: str
+    weight: float
+    formula: str
+
+
+class Methodology(ReadModel):
+    method_version: str
+    summary: str
+    half_life_days: float
+    wave_days: int
+    composite: str
+    decay: str
+    score: str
+    rounding: str
+    hot_key: str
+    history: str
+    components: list[ComponentMethod]
+    saturation: dict[str, float]
+    level_bands: list[LevelBand]
+    grade_bands: dict[str, int]

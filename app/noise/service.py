@@ -1,0 +1,228 @@
+"""The Noise Score service: recompute on write, decay on read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.errors import NotFound, ValidationFailed
+from app.noise import repository, scoring
+from app.noise.schemas import (
+    ComponentRead,
+    HistoryPoint,
+    LevelBand,
+    ComponentMethod,
+    Methodology,
+    NoiseBrief,
+    NoiseHistory,
+    NoiseRead,
+)
+
+
+def half_life(settings: Settings) -> timedelta:
+    """The configured decay half-life."""
+    return timedelta(days=settings.noise_half_life_days)
+
+
+async def recompute(
+    session: AsyncSession, *, controversy_id: uuid.UUID, now: datetime, settings: Settings
+) -> scoring.NoiseState:
+    """Recompute and store a controversy's noise state from its rows, in the caller's transaction.
+
+    The controversy row is locked first, so concurrent writers to one controversy recompute
+    one after another and the last one sees every committed input.
+    """
+    stored = await repository.lock_state(session, controversy_id)
+    if stored is None:
+        raise NotFound("No such controversy.")
+    latest = await repository.latest_activity(session, controversy_id)
+    last_activity = latest if latest is not None else stored.created_at
+    inputs = scoring.NoiseInputs(
+        mentions=await repository.wave_mentions(session, controversy_id, last_activity),
+        side_influences=await repository.side_influences(session, controversy_id),
+        event_times=[latest] if latest is not None else [],
+        created_at=stored.created_at,
+        industry_impact=stored.industry_impact,
+        overrides=await repository.overrides(session, controversy_id),
+    )
+    state = scoring.compute_state(inputs, settings.noise_weights, half_life(settings))
+    await repository.store_state(session, controversy_id, state, now)
+    changed = (
+        stored.computed_at is None
+        or stored.composite != state.composite
+        or stored.last_activity_at != state.last_activity_at
+    )
+    if changed:
+        await repository.append_snapshot(session, controversy_id, state, now)
+    return state
+
+
+def _components(stored: Mapping[str, Any], weights: Mapping[str, float]) -> dict[str, ComponentRead]:
+    result = {}
+    for name in scoring.COMPONENTS:
+        entry = stored.get(name) or {"value": 0, "source": "derived"}
+        value = int(entry["value"])
+        weight = weights[name]
+        result[name] = ComponentRead(
+            value=value,
+            source=entry["source"],
+            weight=round(weight, 6),
+            contribution=round(weight * value, 4),
+        )
+    return result
+
+
+def present(
+    *,
+    composite: float,
+    components: Mapping[str, Any],
+    last_activity_at: datetime,
+    computed_at: datetime | None,
+    at: datetime,
+    settings: Settings,
+) -> NoiseRead:
+    """The full noise block, with the decay evaluated at `at`."""
+    d = scoring.decay(last_activity_at, at, half_life(settings))
+    s = scoring.score(composite, d)
+    weights = settings.noise_weights
+    return NoiseRead(
+        score=s,
+        level=scoring.level(s),  # type: ignore[arg-type]
+        decay=round(d, 6),
+        composite=round(composite, 4),
+        components=_components(components, weights),
+        weights={name: round(w, 6) for name, w in weights.items()},
+        last_activity_at=last_activity_at,
+        computed_at=computed_at,
+        as_of=at,
+        method_version=scoring.METHOD_VERSION,
+    )
+
+
+def brief(
+    *, composite: float, last_activity_at: datetime, at: datetime, settings: Settings
+) -> NoiseBrief:
+    """The compact noise of a list card, at `at`."""
+    d = scoring.decay(last_activity_at, at, half_life(settings))
+    s = scoring.score(composite, d)
+    return NoiseBrief(
+        score=s,
+        level=scoring.level(s),  # type: ignore[arg-type]
+        decay=round(d, 6),
+        last_activity_at=last_activity_at,
+    )
+
+
+INTERVALS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
+MAX_HISTORY_POINTS = 1000
+
+
+async def current(
+    session: AsyncSession, *, controversy_id: uuid.UUID, at: datetime, settings: Settings
+) -> NoiseRead:
+    """The noise of a controversy evaluated at `at`."""
+    row = await repository.stored_noise(session, controversy_id)
+    return present(
+        composite=row.noise_composite,
+        components=row.noise_components,
+        last_activity_at=row.last_activity_at,
+        computed_at=row.noise_computed_at,
+        at=at,
+        settings=settings,
+    )
+
+
+def history_points_count(start: datetime, end: datetime, interval: str) -> int:
+    """How many points a history request would return."""
+    if end < start:
+        return 0
+    return int((end - start) / INTERVALS[interval]) + 1
+
+
+async def history(
+    session: AsyncSession,
+    *,
+    controversy_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    interval: str,
+    settings: Settings,
+) -> NoiseHistory:
+    """What the API would have said at each step from `start` to `end` (noise.md § History)."""
+    count = history_points_count(start, end, interval)
+    if end < start:
+        raise ValidationFailed(
+            "`from` must not be after `to`.",
+            errors=[{"location": "query", "field": "from", "message": "after `to`"}],
+        )
+    if count > MAX_HISTORY_POINTS:
+        raise ValidationFailed(
+            f"The range holds {count} points at one per {interval}; the most is"
+            f" {MAX_HISTORY_POINTS}. Narrow the range or widen the interval.",
+            errors=[{"location": "query", "field": "interval", "message": "too many points"}],
+        )
+    snaps = await repository.snapshots(session, controversy_id, end)
+    series = scoring.history_series(snaps, start, end, INTERVALS[interval], half_life(settings))
+    points = [
+        HistoryPoint(at=t, score=s, level=scoring.level(s) if s is not None else None)  # type: ignore[arg-type]
+        for t, s in series
+    ]
+    return NoiseHistory.model_validate(
+        {"interval": interval, "from": start, "to": end, "points": points}
+    )
+
+
+def methodology(settings: Settings) -> Methodology:
+    """The method as data (noise.md), with the configured weights and half-life."""
+    weights = settings.noise_weights
+    formulas = {
+        "reach": "round(100 · min(1, log10(1 + Σ audience) / 8)) — 100 million saturates",
+        "engagement": "round(100 · min(1, log10(1 + Σ (score + 2·comments + 3·shares)) / 5))"
+        " — 100,000 saturates",
+        "star_power": "round((I1 + I2 + I3) / 3) over the three highest actor influences;"
+        " a missing one counts 0",
+        "cross_platform": "round(100 · min(1, distinct platforms / 4))",
+        "polarity": "side weight = Σ influence of its actors; with fewer than 2 sides of weight"
+        " > 0 it is 0, else round(100 · H / ln K), H the entropy of the side weights",
+        "duration": "round(100 · min(1, span_days / 30)), span = last activity − earliest"
+        " mention of the wave",
+        "industry_impact": "the editorial value (default 50)",
+    }
+    bands = [(80, 100, "uproar"), (60, 79, "loud"), (40, 59, "buzz"), (20, 39, "murmur"),
+             (0, 19, "quiet")]
+    return Methodology(
+        method_version=scoring.METHOD_VERSION,
+        summary="How loud a controversy is right now, 0–100: a weighted composite of seven"
+        " components, each 0–100, times a time decay.",
+        half_life_days=settings.noise_half_life_days,
+        wave_days=scoring.WAVE_WINDOW.days,
+        composite="C = Σ w_i · c_i, recomputed on every write to the controversy's inputs",
+        decay="D(t) = 0.5 ^ ((t − last_activity_at) / half-life); D = 1 when t ≤"
+        " last_activity_at; evaluated on read",
+        score="S(t) = round(C · D(t))",
+        rounding="round half up: floor(x + 0.5)",
+        hot_key="log2(max(C, 1e-9)) + last_activity_at_epoch_seconds / half-life seconds;"
+        " ordering by it equals ordering by C · D(t) for t after every last activity",
+        history="the value at t is round(C_s · D_s(t)) from the latest snapshot with"
+        " computed_at ≤ t",
+        components=[
+            ComponentMethod(name=name, weight=round(weights[name], 6), formula=formulas[name])
+            for name in scoring.COMPONENTS
+        ],
+        saturation={
+            "reach_log10": scoring.REACH_SATURATION_LOG10,
+            "engagement_log10": scoring.ENGAGEMENT_SATURATION_LOG10,
+            "cross_platform_platforms": scoring.CROSS_PLATFORM_SATURATION,
+            "duration_days": scoring.DURATION_SATURATION_DAYS,
+        },
+        level_bands=[
+            LevelBand(level=name, min_score=low, max_score=high)  # type: ignore[arg-type]
+            for low, high, name in bands
+        ],
+        grade_bands=dict((name, low) for low, name in scoring.GRADE_BANDS),
+    )
