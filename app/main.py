@@ -18,7 +18,7 @@ from app.actors.router import router as actors_router
 from app.config import Settings, get_settings
 from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_error_handlers
+from app.errors import install_error_handlers, problem_responses
 from app.forecasts.router import router as forecasts_router
 from app.middleware import AccessLog, BodySizeLimit, ETagMiddleware
 from app.noise.router import router as noise_router
@@ -35,7 +35,8 @@ Errors are `application/problem+json` (RFC 9457). Lists use opaque cursors.
 
 
 def _api_router() -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    # Every /v1 answer may be one of these problems; documented once for all routes.
+    api = APIRouter(prefix="/v1", responses=problem_responses(400, 404, 413, 422, 500, 503))
     for router in (
         controversies_router,
         actors_router,
@@ -83,10 +84,22 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
-                       "Idempotency-Key", "X-Request-ID"],
-        expose_headers=["ETag", "X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining",
-                        "RateLimit-Reset", "Retry-After"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=[
+            "ETag",
+            "X-Request-ID",
+            "RateLimit-Limit",
+            "RateLimit-Remaining",
+            "RateLimit-Reset",
+            "Retry-After",
+        ],
         max_age=600,
     )
     app.add_middleware(AccessLog)

@@ -23,9 +23,7 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 
-LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1–100.")
-]
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, 1–100.")]
 CursorQuery = Annotated[
     str | None,
     Query(max_length=512, description="The `next_cursor` of the previous page."),

@@ -10,17 +10,15 @@ from fastapi import APIRouter, Query
 from app.actors import service
 from app.actors.schemas import ActorDetail, ActorRead, SideRead
 from app.controversies import service as controversy_service
-from app.deps import SessionDep
+from app.deps import IdOrSlug, SessionDep
 from app.enums import ActorKind
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
 router = APIRouter()
 
 
-@router.get(
-    "/controversies/{id_or_slug}/sides", operation_id="listSides", tags=["controversies"]
-)
-async def list_sides(id_or_slug: str, session: SessionDep) -> list[SideRead]:
+@router.get("/controversies/{id_or_slug}/sides", operation_id="listSides", tags=["controversies"])
+async def list_sides(id_or_slug: IdOrSlug, session: SessionDep) -> list[SideRead]:
     """The sides of a controversy with who stands on them and what they claim."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     return await service.sides(session, controversy_id=controversy_id)

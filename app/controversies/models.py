@@ -43,8 +43,12 @@ class Controversy(SQLModel, table=True):
             "id",
             postgresql_where="archived_at IS NULL",
         ),
-        Index("ix_controversies_started", "started_at", "id", postgresql_where="archived_at IS NULL"),
-        Index("ix_controversies_created", "created_at", "id", postgresql_where="archived_at IS NULL"),
+        Index(
+            "ix_controversies_started", "started_at", "id", postgresql_where="archived_at IS NULL"
+        ),
+        Index(
+            "ix_controversies_created", "created_at", "id", postgresql_where="archived_at IS NULL"
+        ),
         Index("ix_controversies_tags", "tags", postgresql_using="gin"),
         Index("ix_controversies_category", "category", "hot_key"),
         Index("ix_controversies_updated", "updated_at"),
@@ -77,7 +81,9 @@ class Controversy(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     # Bumped on every change to anything the card shows; feeds the ETag.
-    revision: int = Field(default=1, sa_column=Column(BigInteger, nullable=False, server_default="1"))
+    revision: int = Field(
+        default=1, sa_column=Column(BigInteger, nullable=False, server_default="1")
+    )
 
     # Editorial noise inputs (noise.md § Inputs). Overrides live in noise_overrides.
     industry_impact: int = Field(

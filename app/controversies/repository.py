@@ -54,7 +54,9 @@ class ListFilters:
     updated_since: datetime | None = None
 
 
-def _min_noise_clause(min_noise: int, now: datetime, half_life_seconds: float) -> ColumnElement[bool]:
+def _min_noise_clause(
+    min_noise: int, now: datetime, half_life_seconds: float
+) -> ColumnElement[bool]:
     # score >= m  <=>  C·D(now) >= m − 0.5. Since log2(C·D(now)) = hot_key − now/half_life
     # once activity is in the past, the hot_key bound is an index-friendly necessary condition
     # (it also holds for future activity, where D = 1); the exact check follows it.
@@ -105,7 +107,7 @@ async def list_page(
     limit: int,
     now: datetime,
     half_life_seconds: float,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """One page of live controversies, `limit + 1` rows to tell whether another page exists."""
     key = SORT_COLUMNS[sort]
     stmt = select(*LIST_COLUMNS).where(*_filters(filters, now, half_life_seconds))

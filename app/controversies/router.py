@@ -10,14 +10,12 @@ from fastapi import APIRouter, Query
 from app.controversies import service
 from app.controversies.repository import ListFilters
 from app.controversies.schemas import CategoryCount, ControversyRead, ControversySummary, SortName
-from app.deps import NowDep, SessionDep, SettingsDep
+from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
 from app.enums import Category, Stage
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.schemas_base import UTCDatetime
 
 router = APIRouter(tags=["controversies"])
-
-IdOrSlug = Annotated[str, "path"]
 
 
 @router.get("/controversies", operation_id="listControversies")
@@ -61,7 +59,7 @@ async def list_controversies(
 
 @router.get("/controversies/{id_or_slug}", operation_id="getControversy")
 async def get_controversy(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -70,9 +68,7 @@ async def get_controversy(
     ] = None,
 ) -> ControversyRead:
     """The whole card: sides, actors, noise, latest forecast, latest timeline items."""
-    return await service.get_card(
-        session, id_or_slug=id_or_slug, at=at or now, settings=settings
-    )
+    return await service.get_card(session, id_or_slug=id_or_slug, at=at or now, settings=settings)
 
 
 @router.get("/categories", operation_id="listCategories")

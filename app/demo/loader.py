@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.actors.models import Actor, Side, Stance
 from app.config import Settings
@@ -41,11 +42,13 @@ def demo_cards() -> list[dict[str, Any]]:
     return [json.loads(path.read_text("utf-8")) for path in sorted(DATA_DIR.glob("*.json"))]
 
 
-async def _actor_id(session: AsyncSession, spec: dict[str, Any], cache: dict[str, uuid.UUID]) -> uuid.UUID:
+async def _actor_id(
+    session: AsyncSession, spec: dict[str, Any], cache: dict[str, uuid.UUID]
+) -> uuid.UUID:
     key = normalise_name(spec["name"])
     if key in cache:
         return cache[key]
-    existing = await session.scalar(select(Actor.id).where(Actor.name_key == key))  # type: ignore[arg-type]
+    existing = await session.scalar(select(col(Actor.id)).where(col(Actor.name_key) == key))
     if existing is None:
         actor = Actor(
             name=spec["name"],
@@ -70,7 +73,9 @@ async def load_card(
     actor_cache: dict[str, uuid.UUID],
 ) -> bool:
     """Insert one card unless its slug exists; True when it was inserted."""
-    exists = await session.scalar(select(Controversy.id).where(Controversy.slug == card["slug"]))  # type: ignore[arg-type]
+    exists = await session.scalar(
+        select(col(Controversy.id)).where(col(Controversy.slug) == card["slug"])
+    )
     if exists is not None:
         return False
     analysis = card.get("analysis", {})
@@ -108,7 +113,9 @@ async def load_card(
         for stance in side_spec.get("stances", []):
             actor_id = await _actor_id(session, stance["actor"], actor_cache)
             session.add(
-                Stance(controversy_id=cid, side_id=side.id, actor_id=actor_id, claim=stance["claim"])
+                Stance(
+                    controversy_id=cid, side_id=side.id, actor_id=actor_id, claim=stance["claim"]
+                )
             )
     for event in card.get("events", []):
         session.add(
@@ -173,7 +180,9 @@ async def load_card(
     return True
 
 
-async def load_demo(session: AsyncSession, *, settings: Settings, now: datetime | None = None) -> int:
+async def load_demo(
+    session: AsyncSession, *, settings: Settings, now: datetime | None = None
+) -> int:
     """Load every demo card that is not there yet; returns how many were inserted."""
     # One loader at a time (two processes starting on one empty database).
     await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.controversies import service as controversy_service
-from app.deps import SessionDep
+from app.deps import IdOrSlug, SessionDep
 from app.forecasts import service
 from app.forecasts.schemas import ForecastRead
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -15,7 +15,7 @@ router = APIRouter(tags=["forecasts"])
 
 @router.get("/controversies/{id_or_slug}/forecasts", operation_id="listForecasts")
 async def list_forecasts(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

@@ -42,7 +42,7 @@ async def lock_state(session: AsyncSession, controversy_id: uuid.UUID) -> Stored
 
 async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> datetime | None:
     """The newest mention or event time of a controversy (both indexed)."""
-    return await session.scalar(
+    latest: datetime | None = await session.scalar(
         text(
             "SELECT GREATEST("
             " (SELECT max(published_at) FROM mentions WHERE controversy_id = :id),"
@@ -50,6 +50,7 @@ async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> d
         ),
         {"id": controversy_id},
     )
+    return latest
 
 
 async def wave_mentions(

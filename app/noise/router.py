@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from app.controversies import service as controversy_service
-from app.deps import NowDep, SessionDep, SettingsDep
+from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
 from app.noise import service
 from app.noise.schemas import Methodology, NoiseHistory, NoiseRead
 from app.schemas_base import UTCDatetime
@@ -18,7 +18,7 @@ router = APIRouter(tags=["noise"])
 
 @router.get("/controversies/{id_or_slug}/noise", operation_id="getNoise")
 async def get_noise(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
@@ -35,7 +35,7 @@ async def get_noise(
 
 @router.get("/controversies/{id_or_slug}/noise/history", operation_id="getNoiseHistory")
 async def get_noise_history(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,

@@ -13,10 +13,10 @@ from app.config import Settings
 from app.errors import NotFound, ValidationFailed
 from app.noise import repository, scoring
 from app.noise.schemas import (
+    ComponentMethod,
     ComponentRead,
     HistoryPoint,
     LevelBand,
-    ComponentMethod,
     Methodology,
     NoiseBrief,
     NoiseHistory,
@@ -62,7 +62,9 @@ async def recompute(
     return state
 
 
-def _components(stored: Mapping[str, Any], weights: Mapping[str, float]) -> dict[str, ComponentRead]:
+def _components(
+    stored: Mapping[str, Any], weights: Mapping[str, float]
+) -> dict[str, ComponentRead]:
     result = {}
     for name in scoring.COMPONENTS:
         entry = stored.get(name) or {"value": 0, "source": "derived"}
@@ -92,7 +94,7 @@ def present(
     weights = settings.noise_weights
     return NoiseRead(
         score=s,
-        level=scoring.level(s),  # type: ignore[arg-type]
+        level=scoring.level(s),
         decay=round(d, 6),
         composite=round(composite, 4),
         components=_components(components, weights),
@@ -112,7 +114,7 @@ def brief(
     s = scoring.score(composite, d)
     return NoiseBrief(
         score=s,
-        level=scoring.level(s),  # type: ignore[arg-type]
+        level=scoring.level(s),
         decay=round(d, 6),
         last_activity_at=last_activity_at,
     )
@@ -169,7 +171,7 @@ async def history(
     snaps = await repository.snapshots(session, controversy_id, end)
     series = scoring.history_series(snaps, start, end, INTERVALS[interval], half_life(settings))
     points = [
-        HistoryPoint(at=t, score=s, level=scoring.level(s) if s is not None else None)  # type: ignore[arg-type]
+        HistoryPoint(at=t, score=s, level=scoring.level(s) if s is not None else None)
         for t, s in series
     ]
     return NoiseHistory.model_validate(
@@ -193,8 +195,13 @@ def methodology(settings: Settings) -> Methodology:
         " mention of the wave",
         "industry_impact": "the editorial value (default 50)",
     }
-    bands = [(80, 100, "uproar"), (60, 79, "loud"), (40, 59, "buzz"), (20, 39, "murmur"),
-             (0, 19, "quiet")]
+    bands = [
+        (80, 100, "uproar"),
+        (60, 79, "loud"),
+        (40, 59, "buzz"),
+        (20, 39, "murmur"),
+        (0, 19, "quiet"),
+    ]
     return Methodology(
         method_version=scoring.METHOD_VERSION,
         summary="How loud a controversy is right now, 0–100: a weighted composite of seven"
@@ -221,8 +228,7 @@ def methodology(settings: Settings) -> Methodology:
             "duration_days": scoring.DURATION_SATURATION_DAYS,
         },
         level_bands=[
-            LevelBand(level=name, min_score=low, max_score=high)  # type: ignore[arg-type]
-            for low, high, name in bands
+            LevelBand(level=name, min_score=low, max_score=high) for low, high, name in bands
         ],
         grade_bands=dict((name, low) for low, name in scoring.GRADE_BANDS),
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
@@ -60,9 +68,13 @@ class Mention(SQLModel, table=True):
     title: str | None = Field(default=None, sa_column=Column(Text))
     excerpt: str | None = Field(default=None, sa_column=Column(Text))
     published_at: datetime = Field(sa_column=timestamp())
-    audience: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    audience: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
     score: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
-    comments: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    comments: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, server_default="0")
+    )
     shares: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

@@ -64,7 +64,8 @@ async def mentions_page(
         clauses.append("(published_at, id) < (:after_at, :after_id)")
         params["after_at"], params["after_id"] = after
     sql = (
-        "SELECT * FROM mentions WHERE " + " AND ".join(clauses)
+        "SELECT * FROM mentions WHERE "
+        + " AND ".join(clauses)
         + " ORDER BY published_at DESC, id DESC LIMIT :limit"
     )
     return list((await session.execute(text(sql), params)).mappings().all())

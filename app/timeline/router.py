@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 
 from app.controversies import service as controversy_service
-from app.deps import SessionDep
+from app.deps import IdOrSlug, SessionDep
 from app.enums import Platform
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.timeline import service
@@ -18,7 +18,7 @@ router = APIRouter(tags=["timeline"])
 
 @router.get("/controversies/{id_or_slug}/timeline", operation_id="listTimeline")
 async def list_timeline(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     kind: Literal["event", "mention"] | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -33,7 +33,7 @@ async def list_timeline(
 
 @router.get("/controversies/{id_or_slug}/mentions", operation_id="listMentions")
 async def list_mentions(
-    id_or_slug: str,
+    id_or_slug: IdOrSlug,
     session: SessionDep,
     platform: Platform | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,

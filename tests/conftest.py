@@ -1,0 +1,166 @@
+"""Test fixtures: a real PostgreSQL (TEST_DATABASE_URL, or an embedded one), migrated once.
+
+Each test starts from empty tables; tests that need the demo data ask for `demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.migrations import upgrade
+
+DEMO_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def _admin(url: str, sql: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostgreSQL server: TEST_DATABASE_URL, or an embedded one in a temporary folder."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    from app.embedded import EmbeddedPostgres
+
+    # mkdtemp, not tmp_path_factory: as root the embedded server's user must reach the folder.
+    folder = Path(tempfile.mkdtemp(prefix="controversy-test-"))
+    embedded = EmbeddedPostgres(folder)
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(server_url: str) -> Iterator[object]:
+    """A factory of new, empty databases on the test server, dropped at the end."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"ct_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return _with_database(server_url, name)
+
+    yield make
+    for name in created:
+        asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: object) -> str:
+    """The test database, migrated to head once."""
+    url: str = fresh_database()  # type: ignore[operator]
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        seed_demo_on_empty=False,
+        cors_origins=["https://app.example.com"],
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url, settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+TABLES = (
+    "noise_snapshots, noise_overrides, forecast_scenarios, forecasts, mentions,"
+    " timeline_events, stances, sides, actors, controversies"
+)
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(engine: AsyncEngine) -> None:
+    """Every test starts with empty tables."""
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+
+
+@pytest.fixture
+async def demo(
+    clean_tables: None, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> int:
+    """The demo controversies, loaded as of DEMO_NOW."""
+    from app.demo.loader import load_demo
+
+    async with sessionmaker() as session, session.begin():
+        return await load_demo(session, settings=settings, now=DEMO_NOW)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, database_url=database_url)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+class QueryCounter:
+    """Counts the SQL statements an engine sends while active."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(app: FastAPI) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    sync_engine = app.state.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(sync_engine, "before_cursor_execute", counter)
