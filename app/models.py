@@ -3,8 +3,10 @@
 from sqlmodel import SQLModel
 
 from app.actors.models import Actor, Side, Stance
+from app.audit.models import AuditEntry
 from app.controversies.models import Controversy
 from app.forecasts.models import Forecast, ForecastScenario
+from app.idempotency.models import IdempotencyRecord
 from app.noise.models import NoiseOverride, NoiseSnapshot
 from app.timeline.models import Mention, TimelineEvent
 
@@ -12,9 +14,11 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Actor",
+    "AuditEntry",
     "Controversy",
     "Forecast",
     "ForecastScenario",
+    "IdempotencyRecord",
     "Mention",
     "NoiseOverride",
     "NoiseSnapshot",

@@ -109,7 +109,7 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 TABLES = (
     "noise_snapshots, noise_overrides, forecast_scenarios, forecasts, mentions,"
-    " timeline_events, stances, sides, actors, controversies"
+    " timeline_events, stances, sides, actors, controversies, audit_log, idempotency_keys"
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:02:47.639059
+Create Date: 2026-11-27 17:11:41.006056
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def upgrade() -> None:
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("influence", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -65,6 +67,33 @@ def upgrade() -> None:
         sa.UniqueConstraint("name_key"),
     )
     op.create_index("ix_actors_name", "actors", ["name", "id"], unique=False)
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
+        sa.Column(
+            "occurred_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("actor", sa.Text(), nullable=False),
+        sa.Column("resource", sa.Text(), nullable=False),
+        sa.Column("resource_id", sa.UUID(), nullable=False),
+        sa.Column("action", sa.Text(), nullable=False),
+        sa.Column(
+            "changes", postgresql.JSONB(astext_type=sa.Text()), server_default="{}", nullable=False
+        ),
+        sa.Column("request_id", sa.Text(), nullable=True),
+        sa.CheckConstraint(
+            "action IN ('create', 'update', 'archive', 'restore', 'ingest', 'rotate', 'revoke')",
+            name="ck_audit_log_action",
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_audit_log_occurred", "audit_log", ["occurred_at", "id"], unique=False)
+    op.create_index(
+        "ix_audit_log_resource", "audit_log", ["resource", "resource_id", "id"], unique=False
+    )
     op.create_table(
         "controversies",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -100,7 +129,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revision", sa.BigInteger(), server_default="1", nullable=False),
+        sa.Column("version", sa.BigInteger(), server_default="1", nullable=False),
         sa.Column("industry_impact", sa.Integer(), server_default="50", nullable=False),
         sa.Column("noise_composite", sa.Float(), server_default="0", nullable=False),
         sa.Column(
@@ -180,6 +209,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_controversies_updated", "controversies", ["updated_at"], unique=False)
     op.create_table(
+        "idempotency_keys",
+        sa.Column("owner", sa.Text(), nullable=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("request_hash", sa.Text(), nullable=False),
+        sa.Column("state", sa.Text(), nullable=False),
+        sa.Column("response_status", sa.Integer(), nullable=True),
+        sa.Column("response_headers", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("response_body", sa.LargeBinary(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("state IN ('running', 'done')", name="ck_idempotency_keys_state"),
+        sa.PrimaryKeyConstraint("owner", "key"),
+    )
+    op.create_index("ix_idempotency_keys_expires", "idempotency_keys", ["expires_at"], unique=False)
+    op.create_table(
         "forecasts",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("controversy_id", sa.UUID(), nullable=False),
@@ -188,6 +237,8 @@ def upgrade() -> None:
         sa.Column("review_status", sa.Text(), server_default="unreviewed", nullable=False),
         sa.Column("summary", sa.Text(), server_default="", nullable=False),
         sa.Column("signals_as_of", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -294,6 +345,8 @@ def upgrade() -> None:
         sa.Column("label", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text(), server_default="", nullable=False),
         sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -309,10 +362,16 @@ def upgrade() -> None:
         sa.CheckConstraint("position >= 0", name="ck_sides_position"),
         sa.ForeignKeyConstraint(["controversy_id"], ["controversies.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("controversy_id", "label", name="uq_sides_label"),
         sa.UniqueConstraint("id", "controversy_id", name="uq_sides_id_controversy"),
     )
     op.create_index("ix_sides_controversy", "sides", ["controversy_id", "position"], unique=False)
+    op.create_index(
+        "uq_sides_label",
+        "sides",
+        ["controversy_id", "label"],
+        unique=True,
+        postgresql_where="archived_at IS NULL",
+    )
     op.create_table(
         "timeline_events",
         sa.Column("id", sa.UUID(), nullable=False),
@@ -322,6 +381,8 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("source_url", sa.Text(), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -376,6 +437,8 @@ def upgrade() -> None:
         sa.Column("side_id", sa.UUID(), nullable=False),
         sa.Column("actor_id", sa.UUID(), nullable=False),
         sa.Column("claim", sa.Text(), server_default="", nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("archived_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -397,14 +460,21 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("controversy_id", "actor_id", name="uq_stances_actor"),
     )
     op.create_index("ix_stances_actor", "stances", ["actor_id"], unique=False)
     op.create_index("ix_stances_side", "stances", ["side_id"], unique=False)
+    op.create_index(
+        "uq_stances_actor",
+        "stances",
+        ["controversy_id", "actor_id"],
+        unique=True,
+        postgresql_where="archived_at IS NULL",
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
+    op.drop_index("uq_stances_actor", table_name="stances", postgresql_where="archived_at IS NULL")
     op.drop_index("ix_stances_side", table_name="stances")
     op.drop_index("ix_stances_actor", table_name="stances")
     op.drop_table("stances")
@@ -412,6 +482,7 @@ def downgrade() -> None:
     op.drop_table("forecast_scenarios")
     op.drop_index("ix_timeline_events_controversy", table_name="timeline_events")
     op.drop_table("timeline_events")
+    op.drop_index("uq_sides_label", table_name="sides", postgresql_where="archived_at IS NULL")
     op.drop_index("ix_sides_controversy", table_name="sides")
     op.drop_table("sides")
     op.drop_index("ix_noise_snapshots_controversy", table_name="noise_snapshots")
@@ -421,6 +492,8 @@ def downgrade() -> None:
     op.drop_table("mentions")
     op.drop_index("ix_forecasts_controversy", table_name="forecasts")
     op.drop_table("forecasts")
+    op.drop_index("ix_idempotency_keys_expires", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
     op.drop_index("ix_controversies_updated", table_name="controversies")
     op.drop_index("ix_controversies_tags", table_name="controversies", postgresql_using="gin")
     op.drop_index(
@@ -444,6 +517,9 @@ def downgrade() -> None:
     )
     op.drop_index("ix_controversies_category", table_name="controversies")
     op.drop_table("controversies")
+    op.drop_index("ix_audit_log_resource", table_name="audit_log")
+    op.drop_index("ix_audit_log_occurred", table_name="audit_log")
+    op.drop_table("audit_log")
     op.drop_index("ix_actors_name", table_name="actors")
     op.drop_table("actors")
     op.execute("DROP FUNCTION controversy_search_vector(text, text, text[])")

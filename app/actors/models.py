@@ -37,6 +37,8 @@ class Actor(SQLModel, table=True):
     kind: str = Field(sa_column=Column(Text, nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
     influence: int = Field(sa_column=Column(Integer, nullable=False))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 
@@ -44,7 +46,14 @@ class Actor(SQLModel, table=True):
 class Side(SQLModel, table=True):
     __tablename__ = "sides"
     __table_args__ = (
-        UniqueConstraint("controversy_id", "label", name="uq_sides_label"),
+        # Labels are unique among the live sides of a controversy.
+        Index(
+            "uq_sides_label",
+            "controversy_id",
+            "label",
+            unique=True,
+            postgresql_where="archived_at IS NULL",
+        ),
         # Target of the stance's composite key: a stance's side belongs to its controversy.
         UniqueConstraint("id", "controversy_id", name="uq_sides_id_controversy"),
         CheckConstraint("position >= 0", name="ck_sides_position"),
@@ -60,6 +69,8 @@ class Side(SQLModel, table=True):
     label: str = Field(sa_column=Column(Text, nullable=False))
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 
@@ -73,8 +84,14 @@ class Stance(SQLModel, table=True):
             ondelete="CASCADE",
             name="fk_stances_side",
         ),
-        # An actor stands on one side of a controversy.
-        UniqueConstraint("controversy_id", "actor_id", name="uq_stances_actor"),
+        # An actor stands on one (live) side of a controversy.
+        Index(
+            "uq_stances_actor",
+            "controversy_id",
+            "actor_id",
+            unique=True,
+            postgresql_where="archived_at IS NULL",
+        ),
         Index("ix_stances_side", "side_id"),
         Index("ix_stances_actor", "actor_id"),
     )
@@ -92,5 +109,7 @@ class Stance(SQLModel, table=True):
         )
     )
     claim: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

@@ -16,9 +16,9 @@ SELECT coalesce(jsonb_agg(jsonb_build_object(
                          'id', st.id, 'claim', st.claim, 'actor', to_jsonb(a))
                        ORDER BY a.influence DESC, a.name, st.id), '[]'::jsonb)
                      FROM stances st JOIN actors a ON a.id = st.actor_id
-                     WHERE st.side_id = s.id))
+                     WHERE st.side_id = s.id AND st.archived_at IS NULL))
        ORDER BY s.position, s.label), '[]'::jsonb)
-  FROM sides s WHERE s.controversy_id = :cid
+  FROM sides s WHERE s.controversy_id = :cid AND s.archived_at IS NULL
 """
 )
 
@@ -30,10 +30,10 @@ SELECT a.id, a.name, a.kind, a.description, a.influence,
                  'side', jsonb_build_object('id', s.id, 'label', s.label),
                  'claim', st.claim) ORDER BY c.hot_key DESC, c.id), '[]'::jsonb)
           FROM stances st
-          JOIN sides s ON s.id = st.side_id
+          JOIN sides s ON s.id = st.side_id AND s.archived_at IS NULL
           JOIN controversies c ON c.id = st.controversy_id AND c.archived_at IS NULL
-         WHERE st.actor_id = a.id) AS stances
-  FROM actors a WHERE a.id = :id
+         WHERE st.actor_id = a.id AND st.archived_at IS NULL) AS stances
+  FROM actors a WHERE a.id = :id AND a.archived_at IS NULL
 """
 )
 
@@ -58,7 +58,7 @@ async def actors_page(
     limit: int,
 ) -> list[Any]:
     """Actors by name."""
-    clauses = ["TRUE"]
+    clauses = ["archived_at IS NULL"]
     params: dict[str, Any] = {"limit": limit}
     if q:
         clauses.append("name_key LIKE :q ESCAPE '\\'")

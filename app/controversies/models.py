@@ -80,8 +80,8 @@ class Controversy(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
-    # Bumped on every change to anything the card shows; feeds the ETag.
-    revision: int = Field(
+    # Bumped on every change to anything the card shows; the ETag and If-Match use it.
+    version: int = Field(
         default=1, sa_column=Column(BigInteger, nullable=False, server_default="1")
     )
 

@@ -86,6 +86,7 @@ def _filters(
             exists().where(
                 stances.c.controversy_id == controversies.c.id,
                 stances.c.actor_id == filters.actor_id,
+                stances.c.archived_at.is_(None),
             )
         )
     if filters.q:
@@ -150,7 +151,7 @@ CARD_SQL = text(
 SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_matters,
        c.key_points, c.eli5, c.analysis_generated_by, c.analysis_review_status,
        c.analysis_reviewed_at, c.analysis_methodology_url, c.started_at, c.created_at,
-       c.updated_at, c.revision, c.noise_composite, c.noise_components, c.last_activity_at,
+       c.updated_at, c.version, c.noise_composite, c.noise_components, c.last_activity_at,
        c.noise_computed_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
                  'id', s.id, 'label', s.label, 'summary', s.summary, 'position', s.position,
@@ -161,9 +162,9 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
                                      'description', a.description, 'influence', a.influence))
                                ORDER BY a.influence DESC, a.name, st.id), '[]'::jsonb)
                              FROM stances st JOIN actors a ON a.id = st.actor_id
-                             WHERE st.side_id = s.id))
+                             WHERE st.side_id = s.id AND st.archived_at IS NULL))
                ORDER BY s.position, s.label), '[]'::jsonb)
-          FROM sides s WHERE s.controversy_id = c.id) AS sides,
+          FROM sides s WHERE s.controversy_id = c.id AND s.archived_at IS NULL) AS sides,
        (SELECT jsonb_build_object(
                  'id', f.id, 'generated_by', f.generated_by, 'generated_at', f.generated_at,
                  'review_status', f.review_status, 'summary', f.summary,
@@ -173,12 +174,12 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
                                    'probability', sc.probability, 'horizon', sc.horizon)
                                  ORDER BY sc.position, sc.id), '[]'::jsonb)
                                FROM forecast_scenarios sc WHERE sc.forecast_id = f.id))
-          FROM forecasts f WHERE f.controversy_id = c.id
+          FROM forecasts f WHERE f.controversy_id = c.id AND f.archived_at IS NULL
           ORDER BY f.generated_at DESC, f.id DESC LIMIT 1) AS forecast,
        (SELECT coalesce(jsonb_agg(t.item ORDER BY t.at DESC, t.id DESC), '[]'::jsonb) FROM (
           (SELECT e.occurred_at AS at, e.id, jsonb_build_object(
                     'kind', 'event', 'at', e.occurred_at, 'event', to_jsonb(e)) AS item
-             FROM timeline_events e WHERE e.controversy_id = c.id
+             FROM timeline_events e WHERE e.controversy_id = c.id AND e.archived_at IS NULL
              ORDER BY e.occurred_at DESC, e.id DESC LIMIT :timeline_limit)
           UNION ALL
           (SELECT m.published_at, m.id, jsonb_build_object(

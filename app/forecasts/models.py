@@ -33,6 +33,8 @@ class Forecast(SQLModel, table=True):
     )
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     signals_as_of: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 
 

@@ -26,6 +26,7 @@ async def forecasts_page(
     sql = f"""
 SELECT f.id, f.generated_by, f.generated_at, f.review_status, f.summary, f.signals_as_of,
        EXISTS (SELECT 1 FROM forecasts newer WHERE newer.controversy_id = f.controversy_id
+                 AND newer.archived_at IS NULL
                  AND (newer.generated_at, newer.id) > (f.generated_at, f.id)) AS superseded,
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
                  'title', sc.title, 'description', sc.description,
@@ -33,6 +34,6 @@ SELECT f.id, f.generated_by, f.generated_at, f.review_status, f.summary, f.signa
                ORDER BY sc.position, sc.id), '[]'::jsonb)
           FROM forecast_scenarios sc WHERE sc.forecast_id = f.id) AS scenarios
   FROM forecasts f
- WHERE f.controversy_id = :cid {after_clause}
+ WHERE f.controversy_id = :cid AND f.archived_at IS NULL {after_clause}
  ORDER BY f.generated_at DESC, f.id DESC LIMIT :limit"""
     return list((await session.execute(text(sql), params)).all())

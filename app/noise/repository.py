@@ -46,7 +46,8 @@ async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> d
         text(
             "SELECT GREATEST("
             " (SELECT max(published_at) FROM mentions WHERE controversy_id = :id),"
-            " (SELECT max(occurred_at) FROM timeline_events WHERE controversy_id = :id))"
+            " (SELECT max(occurred_at) FROM timeline_events"
+            "   WHERE controversy_id = :id AND archived_at IS NULL))"
         ),
         {"id": controversy_id},
     )
@@ -72,7 +73,8 @@ async def side_influences(session: AsyncSession, controversy_id: uuid.UUID) -> l
     rows = await session.execute(
         text(
             "SELECT st.side_id, a.influence FROM stances st JOIN actors a ON a.id = st.actor_id"
-            " WHERE st.controversy_id = :id ORDER BY st.side_id"
+            " JOIN sides s ON s.id = st.side_id AND s.archived_at IS NULL"
+            " WHERE st.controversy_id = :id AND st.archived_at IS NULL ORDER BY st.side_id"
         ),
         {"id": controversy_id},
     )

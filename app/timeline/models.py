@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     Text,
     UniqueConstraint,
 )
@@ -39,6 +40,8 @@ class TimelineEvent(SQLModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     kind: str = Field(default="other", sa_column=Column(Text, nullable=False))
     source_url: str | None = Field(default=None, sa_column=Column(Text))
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 _TIMELINE_PART_EVENTS = """
   (SELECT e.occurred_at AS at, e.id, 'event' AS kind, to_jsonb(e) AS doc
      FROM timeline_events e
-    WHERE e.controversy_id = :cid {after_e}
+    WHERE e.controversy_id = :cid AND e.archived_at IS NULL {after_e}
     ORDER BY e.occurred_at DESC, e.id DESC LIMIT :limit)"""
 
 _TIMELINE_PART_MENTIONS = """
