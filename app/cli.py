@@ -92,6 +92,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             inserted = _run_async(lambda: _seed(url, settings, only_if_empty=True))
             if inserted:
                 logger.info("empty database: loaded the demo data", extra={"inserted": inserted})
+        if embedded:
+            from app.keys.service import ensure_demo_admin_key
+
+            ensure_demo_admin_key(url, settings)
         app = create_app(settings, database_url=url)
         logger.info("serving", extra={"host": args.host, "port": args.port})
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
@@ -173,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", help="another path to write to")
     openapi.add_argument("--check", action="store_true", help="fail when the file is stale")
     openapi.set_defaults(func=cmd_openapi)
+
+    from app.keys.cli import add_keys_commands
+
+    add_keys_commands(sub)
     return parser
 
 

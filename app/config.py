@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.noise.scoring import COMPONENTS, default_weights, validate_weights
@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     noise_half_life_days: float = Field(default=7.0, gt=0, le=365)
     noise_weights: dict[str, float] = Field(default_factory=default_weights)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    api_key_pepper: SecretStr = Field(
+        default=SecretStr(""),
+        description="Server-side secret mixed into key hashes (changing it invalidates keys).",
+    )
+    rate_limit_publishable: int = Field(default=120, ge=1, description="Requests/minute.")
+    rate_limit_secret: int = Field(default=600, ge=1, description="Requests/minute.")
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
+    usage_flush_seconds: float = Field(default=5.0, gt=0, le=3600)
+    key_origins_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    key_last_used_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator("noise_weights")
     @classmethod

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from asgi_correlation_id import correlation_id
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.service import Author
 from app.config import Settings
 from app.db import session_scope
 
@@ -42,5 +44,22 @@ IdOrSlug = Annotated[
         max_length=200,
         description="The controversy's id or slug.",
         examples=["gpt-2-staged-release"],
+    ),
+]
+
+
+def _author(request: Request) -> Author:
+    key = getattr(request.state, "api_key", None)
+    actor = getattr(key, "public_id", None) or "anonymous"
+    return Author(actor=str(actor), request_id=correlation_id.get())
+
+
+AuthorDep = Annotated[Author, Depends(_author)]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="The ETag you last read; required on updates and deletes (428 without it,"
+        " 412 when stale).",
+        max_length=200,
     ),
 ]

@@ -7,20 +7,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 
 from app import health
 from app.actors.router import router as actors_router
+from app.audit.router import router as audit_router
 from app.config import Settings, get_settings
 from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers, problem_responses
 from app.forecasts.router import router as forecasts_router
-from app.middleware import AccessLog, BodySizeLimit, ETagMiddleware
+from app.idempotency.middleware import IdempotencyMiddleware
+from app.keys import runtime as keys_runtime
+from app.keys.auth import authorize
+from app.keys.origins import KeyOriginsCORSMiddleware
+from app.keys.ratelimit import RateLimitHeaders
+from app.keys.router import router as keys_router
+from app.middleware import AccessLog, BodySizeLimit, ETagMiddleware, RejectUnstorableInput
 from app.noise.router import router as noise_router
 from app.timeline.router import router as timeline_router
 
@@ -36,13 +42,20 @@ Errors are `application/problem+json` (RFC 9457). Lists use opaque cursors.
 
 def _api_router() -> APIRouter:
     # Every /v1 answer may be one of these problems; documented once for all routes.
-    api = APIRouter(prefix="/v1", responses=problem_responses(400, 404, 413, 422, 500, 503))
+    # Every /v1 route needs an API key with the right scope (app/keys/auth.py).
+    api = APIRouter(
+        prefix="/v1",
+        dependencies=[Depends(authorize)],
+        responses=problem_responses(400, 401, 403, 404, 413, 422, 429, 500, 503),
+    )
     for router in (
         controversies_router,
         actors_router,
         timeline_router,
         forecasts_router,
         noise_router,
+        audit_router,
+        keys_router,
     ):
         api.include_router(router)
     return api
@@ -61,7 +74,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         try:
-            yield
+            async with keys_runtime.running(app):
+                yield
         finally:
             await engine.dispose()
 
@@ -74,14 +88,19 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.settings = settings
     install_error_handlers(app)
+    keys_runtime.install(app, settings)
     app.include_router(health.router)
     app.include_router(_api_router())
 
     app.add_middleware(ETagMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(RejectUnstorableInput)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(
-        CORSMiddleware,
+        KeyOriginsCORSMiddleware,
+        origin_cache=app.state.keys.origins,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
         allow_headers=[

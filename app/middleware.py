@@ -100,8 +100,11 @@ class ETagMiddleware:
         await self.app(scope, receive, buffer)
 
     async def _finish(self, scope: Scope, start: Message, body: bytes, send: Send) -> None:
-        etag = 'W/"' + hashlib.blake2b(_VOLATILE.sub(b"", body), digest_size=16).hexdigest() + '"'
         headers = MutableHeaders(raw=list(start["headers"]))
+        # A route may set its own (version-based) ETag; otherwise hash the body.
+        etag = headers.get("etag") or (
+            'W/"' + hashlib.blake2b(_VOLATILE.sub(b"", body), digest_size=16).hexdigest() + '"'
+        )
         headers["ETag"] = etag
         if _matches(Headers(scope=scope).get("if-none-match"), etag):
             del headers["content-length"]
@@ -157,3 +160,26 @@ class AccessLog:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+
+class RejectUnstorableInput:
+    """422 for a path or query holding NUL bytes, which PostgreSQL cannot take as text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            query = scope.get("query_string", b"").lower()
+            if b"%00" in query or b"\x00" in query or "\x00" in scope.get("path", ""):
+                response = problem_response(
+                    status=422,
+                    type_slug="validation-error",
+                    title="Validation failed",
+                    detail="NUL characters are not allowed in the path or query.",
+                    instance=scope.get("path"),
+                    errors=[{"location": "query", "field": "", "message": "contains NUL"}],
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

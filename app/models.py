@@ -7,6 +7,7 @@ from app.audit.models import AuditEntry
 from app.controversies.models import Controversy
 from app.forecasts.models import Forecast, ForecastScenario
 from app.idempotency.models import IdempotencyRecord
+from app.keys.models import ApiKey, KeyUsage
 from app.noise.models import NoiseOverride, NoiseSnapshot
 from app.timeline.models import Mention, TimelineEvent
 
@@ -14,11 +15,13 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Actor",
+    "ApiKey",
     "AuditEntry",
     "Controversy",
     "Forecast",
     "ForecastScenario",
     "IdempotencyRecord",
+    "KeyUsage",
     "Mention",
     "NoiseOverride",
     "NoiseSnapshot",

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
+from app.keys import service as keys_service
+from app.keys.schemas import KeyCreate, KeyCreated
 from app.main import create_app
 from app.migrations import upgrade
 
@@ -92,6 +94,9 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         seed_demo_on_empty=False,
         cors_origins=["https://app.example.com"],
+        # Tests flush key usage themselves (app.keys.runtime.flush_usage): no background
+        # writes in the middle of a query count.
+        usage_flush_seconds=3600,
     )
 
 
@@ -109,7 +114,8 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 TABLES = (
     "noise_snapshots, noise_overrides, forecast_scenarios, forecasts, mentions,"
-    " timeline_events, stances, sides, actors, controversies, audit_log, idempotency_keys"
+    " timeline_events, stances, sides, actors, controversies, audit_log, idempotency_keys,"
+    " key_usage, api_keys"
 )
 
 
@@ -138,8 +144,60 @@ async def app(settings: Settings, database_url: str) -> AsyncIterator[FastAPI]:
         yield application
 
 
+MakeKey = Callable[..., Awaitable[KeyCreated]]
+
+
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+def make_key(
+    clean_tables: None, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> MakeKey:
+    """A factory of API keys (committed); returns the key with its secret in `.key`."""
+
+    async def make(
+        *,
+        kind: str = "secret",
+        scopes: Sequence[str] = ("read", "write", "admin"),
+        origins: Sequence[str] = (),
+        rate_limit: int | None = None,
+        name: str = "test key",
+        expires_at: datetime | None = None,
+    ) -> KeyCreated:
+        data = KeyCreate.model_validate(
+            {
+                "name": name,
+                "kind": kind,
+                "scopes": list(scopes),
+                "origins": list(origins),
+                "rate_limit": rate_limit,
+                "expires_at": expires_at,
+            }
+        )
+        async with sessionmaker() as session, session.begin():
+            return await keys_service.create_key(session, data=data, settings=settings)
+
+    return make
+
+
+@pytest.fixture
+async def admin_key(make_key: MakeKey) -> KeyCreated:
+    """A secret key with every scope, new for each test."""
+    return await make_key(name="test admin")
+
+
+@pytest.fixture
+async def client(app: FastAPI, admin_key: KeyCreated) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app sending the test's admin key."""
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {admin_key.key}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=headers
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+async def anon_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app sending no key."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from pydantic import Field, computed_field
 
 from app.enums import ActorKind
 from app.noise.scoring import grade
-from app.schemas_base import ReadModel
+from app.schemas_base import ReadModel, WriteModel
+from app.validation import Label, LongText, Name, Percent, ShortText
 
 
 class ActorRead(ReadModel):
@@ -17,6 +19,7 @@ class ActorRead(ReadModel):
     kind: ActorKind
     description: str | None
     influence: int = Field(ge=0, le=100)
+    version: int = Field(description="Bumped on every change; the ETag is built from it.")
 
     @computed_field(description="Letter grade derived from influence: A ≥ 80 … F < 20.")  # type: ignore[prop-decorator]
     @property
@@ -27,6 +30,7 @@ class ActorRead(ReadModel):
 class StanceRead(ReadModel):
     id: uuid.UUID
     claim: str
+    version: int = Field(description="Bumped on every change; the ETag is built from it.")
     actor: ActorRead
 
 
@@ -35,6 +39,7 @@ class SideRead(ReadModel):
     label: str
     summary: str
     position: int
+    version: int = Field(description="Bumped on every change; the ETag is built from it.")
     stances: list[StanceRead]
 
 
@@ -59,3 +64,45 @@ class ActorStance(ReadModel):
 
 class ActorDetail(ActorRead):
     stances: list[ActorStance]
+
+
+class ActorCreate(WriteModel):
+    """A new actor; names are unique once normalised ("OpenAI" exists once)."""
+
+    name: Name
+    kind: ActorKind
+    description: ShortText | None = None
+    influence: Percent
+
+
+class ActorUpdate(WriteModel):
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"description"})
+
+    name: Name | None = None
+    kind: ActorKind | None = None
+    description: ShortText | None = None
+    influence: Percent | None = None
+
+
+class SideCreate(WriteModel):
+    label: Label
+    summary: LongText = ""
+    position: int = Field(default=0, ge=0, le=1000)
+
+
+class SideUpdate(WriteModel):
+    label: Label | None = None
+    summary: LongText | None = None
+    position: int | None = Field(default=None, ge=0, le=1000)
+
+
+class StanceCreate(WriteModel):
+    actor_id: uuid.UUID
+    claim: LongText = ""
+
+
+class StanceUpdate(WriteModel):
+    claim: LongText | None = None
+    side_id: uuid.UUID | None = Field(
+        default=None, description="Move the stance to another side of the same controversy."
+    )

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actors import repository
-from app.actors.schemas import ActorDetail, ActorRead, SideRead
-from app.errors import BadCursor, NotFound
+from app.actors.schemas import (
+    ActorCreate,
+    ActorDetail,
+    ActorRead,
+    ActorUpdate,
+    SideCreate,
+    SideRead,
+    SideUpdate,
+    StanceCreate,
+    StanceRead,
+    StanceUpdate,
+)
+from app.audit import service as audit_service
+from app.audit.service import Author
+from app.config import Settings
+from app.controversies import service as controversy_service
+from app.enums import ActorKind
+from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.etags import check_if_match
+from app.noise import service as noise_service
 from app.pagination import Page, cursor_uuid, decode_cursor, encode_cursor
+from app.repository_base import lock_row, set_archived, update_row
+from app.schemas_base import non_null_changes
 
 
 async def sides(session: AsyncSession, *, controversy_id: uuid.UUID) -> list[SideRead]:
@@ -43,3 +65,386 @@ async def list_actors(
         last = rows[limit - 1]
         next_cursor = encode_cursor(name, [last.name, str(last.id)])
     return Page[ActorRead](data=items, next_cursor=next_cursor)
+
+
+def normalise_name(name: str) -> str:
+    """The key that makes "OpenAI" and " openai " the same actor."""
+    return re.sub(r"\s+", " ", name).strip().casefold()
+
+
+async def get_live_actor(session: AsyncSession, *, actor_id: uuid.UUID) -> ActorRead:
+    """One live actor."""
+    row = await repository.live_actor(session, actor_id)
+    if row is None:
+        raise NotFound(f"No actor with id '{actor_id}'.")
+    return ActorRead.model_validate(row)
+
+
+async def create_actor(session: AsyncSession, *, data: ActorCreate, author: Author) -> ActorRead:
+    """Create an actor; 409 with the existing id when the normalised name exists."""
+    key = normalise_name(data.name)
+    existing = await repository.actor_by_name_key(session, key)
+    if existing is not None:
+        raise Conflict(
+            f"An actor named '{data.name}' already exists.", extra={"existing_id": str(existing)}
+        )
+    actor_id = uuid.uuid4()
+    values = {"id": actor_id, "name_key": key, **data.model_dump()}
+    values["kind"] = data.kind.value
+    await repository.insert(session, "actors", values)
+    await audit_service.record(
+        session,
+        author=author,
+        resource="actor",
+        resource_id=actor_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_live_actor(session, actor_id=actor_id)
+
+
+async def _recompute_controversies_of(
+    session: AsyncSession, actor_id: uuid.UUID, now: datetime, settings: Settings
+) -> None:
+    # Locks in id order, the same order every writer uses, so two actor updates can't deadlock.
+    for controversy_id in await repository.controversies_of_actor(session, actor_id):
+        await controversy_service.touch(session, controversy_id=controversy_id)
+        await noise_service.recompute(
+            session, controversy_id=controversy_id, now=now, settings=settings
+        )
+
+
+async def update_actor(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID,
+    data: ActorUpdate,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> ActorRead:
+    """Change an actor; a new influence recomputes every controversy it stands in."""
+    row = await lock_row(session, "actors", actor_id)
+    if row is None:
+        raise NotFound(f"No actor with id '{actor_id}'.")
+    check_if_match(if_match, row["version"])
+    changes = non_null_changes(data)
+    values = {k: (v.value if isinstance(v, ActorKind) else v) for k, v in changes.items()}
+    if "name" in values:
+        key = normalise_name(values["name"])
+        existing = await repository.actor_by_name_key(session, key)
+        if existing is not None and existing != actor_id:
+            raise Conflict(
+                f"An actor named '{values['name']}' already exists.",
+                extra={"existing_id": str(existing)},
+            )
+        values["name_key"] = key
+    if values:
+        await update_row(session, "actors", actor_id, values)
+        await _recompute_controversies_of(session, actor_id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="actor",
+            resource_id=actor_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
+        )
+    return await get_live_actor(session, actor_id=actor_id)
+
+
+async def set_actor_archived(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+) -> ActorRead | None:
+    """Archive an actor that stands nowhere (409 otherwise), or restore one."""
+    row = await lock_row(session, "actors", actor_id, archived=None)
+    if row is None:
+        raise NotFound(f"No actor with id '{actor_id}'.")
+    if archived:
+        check_if_match(if_match, row["version"])
+        stances = await repository.live_stance_count(session, actor_id)
+        if stances:
+            raise Conflict(
+                f"The actor still stands in {stances} controversies; archive those stances first."
+            )
+    if (row["archived_at"] is not None) != archived:
+        await set_archived(session, "actors", actor_id, archived)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="actor",
+            resource_id=actor_id,
+            action="archive" if archived else "restore",
+        )
+    return None if archived else await get_live_actor(session, actor_id=actor_id)
+
+
+async def get_side(
+    session: AsyncSession, *, controversy_id: uuid.UUID, side_id: uuid.UUID
+) -> SideRead:
+    """One live side with its stances."""
+    document = await repository.side(session, controversy_id, side_id)
+    if not document:
+        raise NotFound(f"No side with id '{side_id}' in this controversy.")
+    return SideRead.model_validate(document[0])
+
+
+async def _after_side_write(
+    session: AsyncSession, controversy_id: uuid.UUID, now: datetime, settings: Settings
+) -> None:
+    await controversy_service.touch(session, controversy_id=controversy_id)
+    await noise_service.recompute(
+        session, controversy_id=controversy_id, now=now, settings=settings
+    )
+
+
+async def create_side(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    data: SideCreate,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> SideRead:
+    """Add a side to a controversy; labels are unique among its live sides."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    if await repository.side_label_taken(session, controversy.id, data.label, None):
+        raise Conflict(f"This controversy already has a side labelled '{data.label}'.")
+    side_id = uuid.uuid4()
+    await repository.insert(
+        session, "sides", {"id": side_id, "controversy_id": controversy.id, **data.model_dump()}
+    )
+    await _after_side_write(session, controversy.id, now, settings)
+    await audit_service.record(
+        session,
+        author=author,
+        resource="side",
+        resource_id=side_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_side(session, controversy_id=controversy.id, side_id=side_id)
+
+
+async def update_side(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    side_id: uuid.UUID,
+    data: SideUpdate,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> SideRead:
+    """Change a side (If-Match required)."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, "sides", side_id, controversy_id=controversy.id)
+    if row is None:
+        raise NotFound(f"No side with id '{side_id}' in this controversy.")
+    check_if_match(if_match, row["version"])
+    changes = non_null_changes(data)
+    if "label" in changes and await repository.side_label_taken(
+        session, controversy.id, changes["label"], side_id
+    ):
+        raise Conflict(f"This controversy already has a side labelled '{changes['label']}'.")
+    if changes:
+        await update_row(session, "sides", side_id, changes)
+        await _after_side_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="side",
+            resource_id=side_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
+        )
+    return await get_side(session, controversy_id=controversy.id, side_id=side_id)
+
+
+async def set_side_archived(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    side_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> SideRead | None:
+    """Archive a side (its stances leave the card and the score) or restore it."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, "sides", side_id, controversy_id=controversy.id, archived=None)
+    if row is None:
+        raise NotFound(f"No side with id '{side_id}' in this controversy.")
+    if archived:
+        check_if_match(if_match, row["version"])
+    elif row["archived_at"] is not None and await repository.side_label_taken(
+        session, controversy.id, row["label"], side_id
+    ):
+        raise Conflict(f"A live side is labelled '{row['label']}'; rename one first.")
+    if (row["archived_at"] is not None) != archived:
+        await set_archived(session, "sides", side_id, archived)
+        await _after_side_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="side",
+            resource_id=side_id,
+            action="archive" if archived else "restore",
+        )
+    return (
+        None
+        if archived
+        else await get_side(session, controversy_id=controversy.id, side_id=side_id)
+    )
+
+
+async def get_stance(
+    session: AsyncSession, *, controversy_id: uuid.UUID, stance_id: uuid.UUID
+) -> StanceRead:
+    """One live stance with its actor."""
+    row = await repository.stance(session, controversy_id, stance_id)
+    if row is None:
+        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
+    return StanceRead.model_validate(row)
+
+
+async def create_stance(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    side_id: uuid.UUID,
+    data: StanceCreate,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> StanceRead:
+    """Put an actor on a side with its claim; an actor stands on one side per controversy."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    side = await lock_row(session, "sides", side_id, controversy_id=controversy.id)
+    if side is None:
+        raise NotFound(f"No side with id '{side_id}' in this controversy.")
+    if await repository.live_actor(session, data.actor_id) is None:
+        raise ValidationFailed(
+            f"No actor with id '{data.actor_id}'.",
+            errors=[{"location": "body", "field": "actor_id", "message": "unknown actor"}],
+        )
+    existing = await repository.actor_stance_exists(session, controversy.id, data.actor_id)
+    if existing is not None:
+        raise Conflict(
+            "This actor already stands on a side of this controversy.",
+            extra={"existing_id": str(existing)},
+        )
+    stance_id = uuid.uuid4()
+    await repository.insert(
+        session,
+        "stances",
+        {
+            "id": stance_id,
+            "controversy_id": controversy.id,
+            "side_id": side_id,
+            "actor_id": data.actor_id,
+            "claim": data.claim,
+        },
+    )
+    await _after_side_write(session, controversy.id, now, settings)
+    await audit_service.record(
+        session,
+        author=author,
+        resource="stance",
+        resource_id=stance_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_stance(session, controversy_id=controversy.id, stance_id=stance_id)
+
+
+async def update_stance(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    stance_id: uuid.UUID,
+    data: StanceUpdate,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> StanceRead:
+    """Change a claim or move the stance to another side (If-Match required)."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, "stances", stance_id, controversy_id=controversy.id)
+    if row is None:
+        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
+    check_if_match(if_match, row["version"])
+    changes = non_null_changes(data)
+    if (
+        "side_id" in changes
+        and await lock_row(session, "sides", changes["side_id"], controversy_id=controversy.id)
+        is None
+    ):
+        raise ValidationFailed(
+            "The target side is not a live side of this controversy.",
+            errors=[{"location": "body", "field": "side_id", "message": "unknown side"}],
+        )
+    if changes:
+        await update_row(session, "stances", stance_id, changes)
+        await _after_side_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="stance",
+            resource_id=stance_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
+        )
+    return await get_stance(session, controversy_id=controversy.id, stance_id=stance_id)
+
+
+async def set_stance_archived(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    stance_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> StanceRead | None:
+    """Archive a stance (the actor leaves the side) or restore it."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(
+        session, "stances", stance_id, controversy_id=controversy.id, archived=None
+    )
+    if row is None:
+        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
+    if archived:
+        check_if_match(if_match, row["version"])
+    elif row["archived_at"] is not None and await repository.actor_stance_exists(
+        session, controversy.id, row["actor_id"]
+    ):
+        raise Conflict("The actor already stands on a side of this controversy again.")
+    if (row["archived_at"] is not None) != archived:
+        await set_archived(session, "stances", stance_id, archived)
+        await _after_side_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="stance",
+            resource_id=stance_id,
+            action="archive" if archived else "restore",
+        )
+    return (
+        None
+        if archived
+        else await get_stance(session, controversy_id=controversy.id, stance_id=stance_id)
+    )

@@ -155,11 +155,13 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
        c.noise_computed_at,
        (SELECT coalesce(jsonb_agg(jsonb_build_object(
                  'id', s.id, 'label', s.label, 'summary', s.summary, 'position', s.position,
+                 'version', s.version,
                  'stances', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                 'id', st.id, 'claim', st.claim,
+                                 'id', st.id, 'claim', st.claim, 'version', st.version,
                                  'actor', jsonb_build_object(
                                      'id', a.id, 'name', a.name, 'kind', a.kind,
-                                     'description', a.description, 'influence', a.influence))
+                                     'description', a.description, 'influence', a.influence,
+                                     'version', a.version))
                                ORDER BY a.influence DESC, a.name, st.id), '[]'::jsonb)
                              FROM stances st JOIN actors a ON a.id = st.actor_id
                              WHERE st.side_id = s.id AND st.archived_at IS NULL))
@@ -168,7 +170,7 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
        (SELECT jsonb_build_object(
                  'id', f.id, 'generated_by', f.generated_by, 'generated_at', f.generated_at,
                  'review_status', f.review_status, 'summary', f.summary,
-                 'signals_as_of', f.signals_as_of, 'superseded', false,
+                 'signals_as_of', f.signals_as_of, 'superseded', false, 'version', f.version,
                  'scenarios', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                                    'title', sc.title, 'description', sc.description,
                                    'probability', sc.probability, 'horizon', sc.horizon)
@@ -204,3 +206,56 @@ async def card(session: AsyncSession, id_or_slug: str, timeline_limit: int) -> R
     statement = text(CARD_SQL.text.replace("{where}", where))
     result = await session.execute(statement, {**params, "timeline_limit": timeline_limit})
     return result.one_or_none()
+
+
+async def insert(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
+    """Insert a controversy; None when the slug is taken (archived ones included)."""
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{column}" for column in values)
+    sql = (
+        f"INSERT INTO controversies ({columns}) VALUES ({placeholders})"
+        " ON CONFLICT (slug) DO NOTHING RETURNING id"
+    )
+    inserted: uuid.UUID | None = await session.scalar(text(sql), values)
+    return inserted
+
+
+async def lock(session: AsyncSession, id_or_slug: str, *, archived: bool | None = False) -> Any:
+    """Lock a controversy named by id or slug for this transaction."""
+    clauses = [_id_or_slug(id_or_slug)]
+    if archived is not None:
+        clauses.append(
+            controversies.c.archived_at.is_not(None)
+            if archived
+            else controversies.c.archived_at.is_(None)
+        )
+    stmt = (
+        select(controversies.c.id, controversies.c.version, controversies.c.archived_at)
+        .where(*clauses)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: foreign keys may still point here
+    )
+    return (await session.execute(stmt)).one_or_none()
+
+
+async def touch(session: AsyncSession, controversy_id: uuid.UUID) -> int:
+    """Mark the card changed (version and updated_at); returns the new version."""
+    version: int = (
+        await session.execute(
+            text(
+                "UPDATE controversies SET version = version + 1, updated_at = now()"
+                " WHERE id = :id RETURNING version"
+            ),
+            {"id": controversy_id},
+        )
+    ).scalar_one()
+    return version
+
+
+async def slug_taken(session: AsyncSession, slug: str, except_id: uuid.UUID) -> bool:
+    """True when another controversy (archived included) has this slug."""
+    taken = await session.scalar(
+        select(controversies.c.id).where(
+            controversies.c.slug == slug, controversies.c.id != except_id
+        )
+    )
+    return taken is not None

@@ -5,13 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.controversies import service
 from app.controversies.repository import ListFilters
-from app.controversies.schemas import CategoryCount, ControversyRead, ControversySummary, SortName
-from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
+from app.controversies.schemas import (
+    CategoryCount,
+    ControversyCreate,
+    ControversyRead,
+    ControversySummary,
+    ControversyUpdate,
+    SortName,
+)
+from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
 from app.enums import Category, Stage
+from app.errors import problem_responses
+from app.etags import version_etag
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.schemas_base import UTCDatetime
 
@@ -61,6 +70,7 @@ async def list_controversies(
 async def get_controversy(
     id_or_slug: IdOrSlug,
     session: SessionDep,
+    response: Response,
     settings: SettingsDep,
     now: NowDep,
     at: Annotated[
@@ -68,10 +78,93 @@ async def get_controversy(
     ] = None,
 ) -> ControversyRead:
     """The whole card: sides, actors, noise, latest forecast, latest timeline items."""
-    return await service.get_card(session, id_or_slug=id_or_slug, at=at or now, settings=settings)
+    card = await service.get_card(session, id_or_slug=id_or_slug, at=at or now, settings=settings)
+    response.headers["ETag"] = version_etag(card.version, card.noise.score)
+    return card
 
 
 @router.get("/categories", operation_id="listCategories")
 async def list_categories(session: SessionDep) -> list[CategoryCount]:
     """Every category with its count of live controversies."""
     return await service.categories(session)
+
+
+@router.post(
+    "/controversies",
+    operation_id="createControversy",
+    status_code=201,
+    responses=problem_responses(409),
+)
+async def create_controversy(
+    data: ControversyCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    author: AuthorDep,
+    response: Response,
+) -> ControversyRead:
+    """Create a controversy; its noise state is computed in the same transaction."""
+    card = await service.create(session, data=data, author=author, now=now, settings=settings)
+    response.headers["Location"] = f"/v1/controversies/{card.id}"
+    response.headers["ETag"] = version_etag(card.version, card.noise.score)
+    return card
+
+
+@router.patch(
+    "/controversies/{id_or_slug}",
+    operation_id="updateControversy",
+    responses=problem_responses(409, 412, 428),
+)
+async def update_controversy(
+    id_or_slug: IdOrSlug,
+    data: ControversyUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    author: AuthorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ControversyRead:
+    """Change some fields (send the card's ETag in If-Match)."""
+    card = await service.update(
+        session,
+        id_or_slug=id_or_slug,
+        data=data,
+        if_match=if_match,
+        author=author,
+        now=now,
+        settings=settings,
+    )
+    response.headers["ETag"] = version_etag(card.version, card.noise.score)
+    return card
+
+
+@router.delete(
+    "/controversies/{id_or_slug}",
+    operation_id="archiveControversy",
+    status_code=204,
+    responses=problem_responses(412, 428),
+)
+async def archive_controversy(
+    id_or_slug: IdOrSlug, session: SessionDep, author: AuthorDep, if_match: IfMatch = None
+) -> Response:
+    """Archive: hidden from every read, kept in the database, restorable."""
+    await service.archive(session, id_or_slug=id_or_slug, if_match=if_match, author=author)
+    return Response(status_code=204)
+
+
+@router.post("/controversies/{id_or_slug}/restore", operation_id="restoreControversy")
+async def restore_controversy(
+    id_or_slug: IdOrSlug,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    author: AuthorDep,
+    response: Response,
+) -> ControversyRead:
+    """Bring an archived controversy back."""
+    card = await service.restore(
+        session, id_or_slug=id_or_slug, author=author, now=now, settings=settings
+    )
+    response.headers["ETag"] = version_etag(card.version, card.noise.score)
+    return card

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel, Field
 
 from app.actors.schemas import SideRead
 from app.enums import Category, ReviewStatus, Stage
 from app.forecasts.schemas import ForecastRead
 from app.noise.schemas import NoiseBrief, NoiseRead
-from app.schemas_base import ReadModel, UTCDatetime
+from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 from app.timeline.schemas import TimelineItem
+from app.validation import (
+    UUID_SHAPED,
+    KeyPoint,
+    LongText,
+    Name,
+    Percent,
+    RelativeOrHttpUrl,
+    Slug,
+    Tag,
+    Title,
+)
 
 SortName = Literal["noise", "recent", "started", "created"]
 
@@ -57,6 +68,7 @@ class ControversyRead(ReadModel):
     started_at: UTCDatetime
     created_at: UTCDatetime
     updated_at: UTCDatetime
+    version: int = Field(description="Bumped on every change; the ETag is built from it.")
     noise: NoiseRead
     sides: list[SideRead]
     forecast: ForecastRead | None
@@ -66,3 +78,51 @@ class ControversyRead(ReadModel):
 class CategoryCount(BaseModel):
     category: Category
     count: int
+
+
+class AnalysisWrite(WriteModel):
+    generated_by: Name | None = None
+    review_status: ReviewStatus = ReviewStatus.unreviewed
+    methodology_url: RelativeOrHttpUrl | None = None
+
+
+def _not_uuid_shaped(slug: str) -> str:
+    # Paths accept an id or a slug; a slug that looks like an id would be unreachable.
+    if UUID_SHAPED.match(slug):
+        raise ValueError("must not look like an id")
+    return slug
+
+
+class ControversyCreate(WriteModel):
+    """A new controversy. Ids, timestamps and noise values are set by the service."""
+
+    slug: Annotated[Slug, AfterValidator(_not_uuid_shaped)]
+    title: Title
+    category: Category
+    stage: Stage
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    summary: LongText = ""
+    why_it_matters: LongText = ""
+    key_points: list[KeyPoint] = Field(default_factory=list, max_length=20)
+    eli5: LongText = ""
+    analysis: AnalysisWrite | None = None
+    started_at: UTCDatetime | None = Field(
+        default=None, description="When the story began; default: now."
+    )
+    industry_impact: Percent = Field(default=50, description="Editorial noise input, 0–100.")
+
+
+class ControversyUpdate(WriteModel):
+    """Fields to change; omitted fields stay as they are."""
+
+    slug: Annotated[Slug, AfterValidator(_not_uuid_shaped)] | None = None
+    title: Title | None = None
+    category: Category | None = None
+    stage: Stage | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    summary: LongText | None = None
+    why_it_matters: LongText | None = None
+    key_points: list[KeyPoint] | None = Field(default=None, max_length=20)
+    eli5: LongText | None = None
+    analysis: AnalysisWrite | None = None
+    started_at: UTCDatetime | None = None

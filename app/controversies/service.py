@@ -8,16 +8,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
+from app.audit.service import Author
 from app.config import Settings
 from app.controversies import repository
 from app.controversies.schemas import (
     Analysis,
+    AnalysisWrite,
     CategoryCount,
+    ControversyCreate,
     ControversyRead,
     ControversySummary,
+    ControversyUpdate,
 )
 from app.enums import Category
-from app.errors import BadCursor, NotFound
+from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.etags import check_if_match
 from app.forecasts.schemas import ForecastRead
 from app.noise import service as noise_service
 from app.pagination import (
@@ -28,6 +34,7 @@ from app.pagination import (
     decode_cursor,
     encode_cursor,
 )
+from app.repository_base import set_archived, update_row
 
 CARD_TIMELINE_ITEMS = 10
 
@@ -132,6 +139,7 @@ async def get_card(
         started_at=row.started_at,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        version=row.version,
         noise=noise_service.present(
             composite=row.noise_composite,
             components=row.noise_components,
@@ -150,3 +158,137 @@ async def categories(session: AsyncSession) -> list[CategoryCount]:
     """Every category with its count of live controversies, zeros included."""
     counts = await repository.category_counts(session)
     return [CategoryCount(category=c, count=counts.get(c.value, 0)) for c in Category]
+
+
+def _analysis_columns(analysis: AnalysisWrite, now: datetime) -> dict[str, Any]:
+    reviewed = analysis.review_status == "reviewed"
+    return {
+        "analysis_generated_by": analysis.generated_by,
+        "analysis_review_status": analysis.review_status.value,
+        "analysis_reviewed_at": now if reviewed else None,
+        "analysis_methodology_url": analysis.methodology_url,
+    }
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    data: ControversyCreate,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> ControversyRead:
+    """Create a controversy with its initial noise state; 409 when the slug is taken."""
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "slug": data.slug,
+        "title": data.title,
+        "category": data.category.value,
+        "stage": data.stage.value,
+        "tags": data.tags,
+        "summary": data.summary,
+        "why_it_matters": data.why_it_matters,
+        "key_points": data.key_points,
+        "eli5": data.eli5,
+        "started_at": data.started_at or now,
+        "created_at": now,
+        "updated_at": now,
+        "last_activity_at": now,
+        "industry_impact": data.industry_impact,
+        **_analysis_columns(data.analysis or AnalysisWrite(), now),
+    }
+    controversy_id = await repository.insert(session, values)
+    if controversy_id is None:
+        raise Conflict(f"The slug '{data.slug}' is already taken.")
+    await noise_service.recompute(
+        session, controversy_id=controversy_id, now=now, settings=settings
+    )
+    await audit_service.record(
+        session,
+        author=author,
+        resource="controversy",
+        resource_id=controversy_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_card(session, id_or_slug=str(controversy_id), at=now, settings=settings)
+
+
+async def lock_live(session: AsyncSession, *, id_or_slug: str) -> Any:
+    """Lock a live controversy for a write; 404 when there is none."""
+    row = await repository.lock(session, id_or_slug, archived=False)
+    if row is None:
+        raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
+    return row
+
+
+async def touch(session: AsyncSession, *, controversy_id: uuid.UUID) -> int:
+    """Record that something on the card changed (version and updated_at)."""
+    return await repository.touch(session, controversy_id)
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    data: ControversyUpdate,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> ControversyRead:
+    """Change some fields of a live controversy (If-Match required)."""
+    row = await lock_live(session, id_or_slug=id_or_slug)
+    check_if_match(if_match, row.version)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    values: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "analysis":
+            values.update(_analysis_columns(data.analysis or AnalysisWrite(), now))
+        elif value is None:
+            raise ValidationFailed(
+                f"`{field}` cannot be null.",
+                errors=[{"location": "body", "field": field, "message": "may not be null"}],
+            )
+        else:
+            values[field] = value
+    if data.slug and await repository.slug_taken(session, data.slug, row.id):
+        raise Conflict(f"The slug '{data.slug}' is already taken.")
+    if values:
+        await update_row(session, "controversies", row.id, values)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="controversy",
+            resource_id=row.id,
+            action="update",
+            changes=changes,
+        )
+    return await get_card(session, id_or_slug=str(row.id), at=now, settings=settings)
+
+
+async def archive(
+    session: AsyncSession, *, id_or_slug: str, if_match: str | None, author: Author
+) -> None:
+    """Hide a controversy from every read; it stays in the table and can be restored."""
+    row = await lock_live(session, id_or_slug=id_or_slug)
+    check_if_match(if_match, row.version)
+    await set_archived(session, "controversies", row.id, True)
+    await audit_service.record(
+        session, author=author, resource="controversy", resource_id=row.id, action="archive"
+    )
+
+
+async def restore(
+    session: AsyncSession, *, id_or_slug: str, author: Author, now: datetime, settings: Settings
+) -> ControversyRead:
+    """Bring an archived controversy back (a live one is returned as it is)."""
+    row = await repository.lock(session, id_or_slug, archived=None)
+    if row is None:
+        raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
+    if row.archived_at is not None:
+        await set_archived(session, "controversies", row.id, False)
+        await audit_service.record(
+            session, author=author, resource="controversy", resource_id=row.id, action="restore"
+        )
+    return await get_card(session, id_or_slug=str(row.id), at=now, settings=settings)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.actors.models import Actor, Side, Stance
+from app.actors.service import normalise_name
 from app.config import Settings
 from app.controversies.models import Controversy
 from app.forecasts.models import Forecast, ForecastScenario
@@ -26,11 +26,6 @@ from app.timeline.models import Mention, TimelineEvent
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data"
-
-
-def normalise_name(name: str) -> str:
-    """The key that makes "OpenAI" and " openai " the same actor."""
-    return re.sub(r"\s+", " ", name).strip().casefold()
 
 
 def _time(value: str) -> datetime:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import BadCursor
+from app.audit import service as audit_service
+from app.audit.service import Author
+from app.controversies import service as controversy_service
+from app.errors import BadCursor, NotFound
+from app.etags import check_if_match
 from app.forecasts import repository
-from app.forecasts.schemas import ForecastRead
+from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from app.repository_base import lock_row, set_archived, update_row
+from app.schemas_base import non_null_changes
 
 
 async def list_forecasts(
@@ -32,3 +40,113 @@ async def list_forecasts(
         last = rows[limit - 1]
         next_cursor = encode_cursor(name, [last.generated_at.isoformat(), str(last.id)])
     return Page[ForecastRead](data=items, next_cursor=next_cursor)
+
+
+async def get_forecast(
+    session: AsyncSession, *, controversy_id: uuid.UUID, forecast_id: uuid.UUID
+) -> ForecastRead:
+    """One live forecast."""
+    row = await repository.forecast(session, controversy_id, forecast_id)
+    if row is None:
+        raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
+    return ForecastRead.model_validate(row)
+
+
+def _scenarios(scenarios: list[ScenarioWrite]) -> list[dict[str, Any]]:
+    return [scenario.model_dump() for scenario in scenarios]
+
+
+async def create_forecast(
+    session: AsyncSession, *, id_or_slug: str, data: ForecastCreate, author: Author, now: datetime
+) -> ForecastRead:
+    """Add a forecast; it supersedes the previous one, which stays readable."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    forecast_id = uuid.uuid4()
+    values = {
+        "id": forecast_id,
+        "controversy_id": controversy.id,
+        "generated_by": data.generated_by,
+        "generated_at": data.generated_at or now,
+        "review_status": data.review_status.value,
+        "summary": data.summary,
+        "signals_as_of": data.signals_as_of,
+    }
+    await repository.insert_forecast(session, values, _scenarios(data.scenarios))
+    await controversy_service.touch(session, controversy_id=controversy.id)
+    await audit_service.record(
+        session,
+        author=author,
+        resource="forecast",
+        resource_id=forecast_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)
+
+
+async def update_forecast(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    forecast_id: uuid.UUID,
+    data: ForecastUpdate,
+    if_match: str | None,
+    author: Author,
+) -> ForecastRead:
+    """Review or correct a forecast (If-Match required)."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, "forecasts", forecast_id, controversy_id=controversy.id)
+    if row is None:
+        raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
+    check_if_match(if_match, row["version"])
+    changes = non_null_changes(data)
+    scenarios = changes.pop("scenarios", None)
+    if "review_status" in changes:
+        changes["review_status"] = changes["review_status"].value
+    if changes or scenarios is not None:
+        await update_row(session, "forecasts", forecast_id, changes)
+        if scenarios is not None:
+            await repository.replace_scenarios(session, forecast_id, _scenarios(scenarios))
+        await controversy_service.touch(session, controversy_id=controversy.id)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="forecast",
+            resource_id=forecast_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
+        )
+    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)
+
+
+async def set_forecast_archived(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    forecast_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+) -> ForecastRead | None:
+    """Archive (If-Match required) or restore a forecast."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(
+        session, "forecasts", forecast_id, controversy_id=controversy.id, archived=None
+    )
+    if row is None:
+        raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
+    if archived:
+        check_if_match(if_match, row["version"])
+    if (row["archived_at"] is not None) != archived:
+        await set_archived(session, "forecasts", forecast_id, archived)
+        await controversy_service.touch(session, controversy_id=controversy.id)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="forecast",
+            resource_id=forecast_id,
+            action="archive" if archived else "restore",
+        )
+    if archived:
+        return None
+    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)

@@ -174,3 +174,51 @@ async def stored_noise(session: AsyncSession, controversy_id: uuid.UUID) -> Any:
             {"id": controversy_id},
         )
     ).one()
+
+
+async def industry_impact(session: AsyncSession, controversy_id: uuid.UUID) -> int:
+    """The editorial industry impact of a controversy."""
+    value: int = (
+        await session.execute(
+            text("SELECT industry_impact FROM controversies WHERE id = :id"), {"id": controversy_id}
+        )
+    ).scalar_one()
+    return value
+
+
+async def set_industry_impact(session: AsyncSession, controversy_id: uuid.UUID, value: int) -> None:
+    """Store a new industry impact."""
+    await session.execute(
+        text("UPDATE controversies SET industry_impact = :value WHERE id = :id"),
+        {"id": controversy_id, "value": value},
+    )
+
+
+async def set_override(
+    session: AsyncSession, controversy_id: uuid.UUID, component: str, value: int | None
+) -> None:
+    """Set one override, or clear it (back to the derived value) with None."""
+    if value is None:
+        await session.execute(
+            text("DELETE FROM noise_overrides WHERE controversy_id = :id AND component = :c"),
+            {"id": controversy_id, "c": component},
+        )
+        return
+    await session.execute(
+        text(
+            "INSERT INTO noise_overrides (controversy_id, component, value) VALUES (:id, :c, :v)"
+            " ON CONFLICT (controversy_id, component) DO UPDATE SET value = EXCLUDED.value,"
+            " updated_at = now()"
+        ),
+        {"id": controversy_id, "c": component, "v": value},
+    )
+
+
+async def controversy_version(session: AsyncSession, controversy_id: uuid.UUID) -> int:
+    """The version of a controversy (its inputs are part of it)."""
+    version: int = (
+        await session.execute(
+            text("SELECT version FROM controversies WHERE id = :id"), {"id": controversy_id}
+        )
+    ).scalar_one()
+    return version

@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from app.controversies import service as controversy_service
-from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
-from app.noise import service
-from app.noise.schemas import Methodology, NoiseHistory, NoiseRead
+from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
+from app.errors import problem_responses
+from app.etags import version_etag
+from app.noise import inputs, service
+from app.noise.schemas import (
+    Methodology,
+    NoiseHistory,
+    NoiseInputsRead,
+    NoiseInputsUpdate,
+    NoiseRead,
+)
 from app.schemas_base import UTCDatetime
 
 router = APIRouter(tags=["noise"])
@@ -63,3 +71,42 @@ async def get_noise_history(
 async def get_methodology(settings: SettingsDep) -> Methodology:
     """The Noise Score method as data: formulas, weights, half-life, bands, version."""
     return service.methodology(settings)
+
+
+@router.get("/controversies/{id_or_slug}/noise/inputs", operation_id="getNoiseInputs")
+async def get_noise_inputs(
+    id_or_slug: IdOrSlug, session: SessionDep, response: Response
+) -> NoiseInputsRead:
+    """The editorial inputs: industry impact and per-component overrides."""
+    result = await inputs.get(session, id_or_slug=id_or_slug)
+    response.headers["ETag"] = version_etag(result.version)
+    return result
+
+
+@router.patch(
+    "/controversies/{id_or_slug}/noise/inputs",
+    operation_id="updateNoiseInputs",
+    responses=problem_responses(412, 428),
+)
+async def update_noise_inputs(
+    id_or_slug: IdOrSlug,
+    data: NoiseInputsUpdate,
+    session: SessionDep,
+    settings: SettingsDep,
+    now: NowDep,
+    author: AuthorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> NoiseInputsRead:
+    """Set industry impact or overrides (null clears one); the score is recomputed."""
+    result = await inputs.update(
+        session,
+        id_or_slug=id_or_slug,
+        data=data,
+        if_match=if_match,
+        author=author,
+        now=now,
+        settings=settings,
+    )
+    response.headers["ETag"] = version_etag(result.version)
+    return result

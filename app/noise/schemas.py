@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
-from app.schemas_base import ReadModel, UTCDatetime
+from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 
 Level = Literal["quiet", "murmur", "buzz", "loud", "uproar"]
+OverridableComponent = Literal[
+    "reach", "engagement", "star_power", "cross_platform", "polarity", "duration"
+]
 
 
 class ComponentRead(ReadModel):
@@ -80,3 +83,18 @@ class Methodology(ReadModel):
     saturation: dict[str, float]
     level_bands: list[LevelBand]
     grade_bands: dict[str, int]
+
+
+class NoiseInputsRead(ReadModel):
+    """The editorial inputs of the score: industry impact and component overrides."""
+
+    industry_impact: int = Field(ge=0, le=100)
+    overrides: dict[OverridableComponent, int]
+    version: int = Field(description="The controversy's version; send it back in If-Match.")
+
+
+class NoiseInputsUpdate(WriteModel):
+    """Set industry impact; set an override to a value, or to null to return to derived."""
+
+    industry_impact: int | None = Field(default=None, ge=0, le=100)
+    overrides: dict[OverridableComponent, Annotated[int, Field(ge=0, le=100)] | None] | None = None

@@ -69,3 +69,104 @@ async def mentions_page(
         + " ORDER BY published_at DESC, id DESC LIMIT :limit"
     )
     return list((await session.execute(text(sql), params)).mappings().all())
+
+
+MENTION_COLUMNS = (
+    "url",
+    "author",
+    "title",
+    "excerpt",
+    "published_at",
+    "audience",
+    "score",
+    "comments",
+    "shares",
+)
+
+# One statement per batch: unnest the columns, upsert on (platform, external_id), and touch a
+# row only when something differs, so re-sending the same batch changes nothing.
+UPSERT_MENTIONS = text(
+    """
+INSERT INTO mentions (id, controversy_id, platform, external_id, url, author, title, excerpt,
+                      published_at, audience, score, comments, shares)
+SELECT gen_random_uuid(), :cid, b.platform, b.external_id, b.url, b.author, b.title, b.excerpt,
+       b.published_at, b.audience, b.score, b.comments, b.shares
+  FROM unnest(CAST(:platform AS text[]), CAST(:external_id AS text[]), CAST(:url AS text[]),
+              CAST(:author AS text[]), CAST(:title AS text[]), CAST(:excerpt AS text[]),
+              CAST(:published_at AS timestamptz[]), CAST(:audience AS bigint[]),
+              CAST(:score AS bigint[]), CAST(:comments AS bigint[]), CAST(:shares AS bigint[]))
+       AS b(platform, external_id, url, author, title, excerpt, published_at, audience, score,
+            comments, shares)
+ON CONFLICT (platform, external_id) DO UPDATE
+   SET url = EXCLUDED.url, author = EXCLUDED.author, title = EXCLUDED.title,
+       excerpt = EXCLUDED.excerpt, published_at = EXCLUDED.published_at,
+       audience = EXCLUDED.audience, score = EXCLUDED.score, comments = EXCLUDED.comments,
+       shares = EXCLUDED.shares, updated_at = now()
+ WHERE mentions.controversy_id = EXCLUDED.controversy_id
+   AND (mentions.url, mentions.author, mentions.title, mentions.excerpt, mentions.published_at,
+        mentions.audience, mentions.score, mentions.comments, mentions.shares)
+       IS DISTINCT FROM
+       (EXCLUDED.url, EXCLUDED.author, EXCLUDED.title, EXCLUDED.excerpt, EXCLUDED.published_at,
+        EXCLUDED.audience, EXCLUDED.score, EXCLUDED.comments, EXCLUDED.shares)
+RETURNING (xmax = 0) AS created
+"""
+)
+
+
+async def upsert_mentions(
+    session: AsyncSession, controversy_id: uuid.UUID, mentions: list[dict[str, Any]]
+) -> tuple[int, int]:
+    """Upsert a batch; returns (created, updated)."""
+    params: dict[str, Any] = {"cid": controversy_id}
+    for column in ("platform", "external_id", *MENTION_COLUMNS):
+        params[column] = [mention[column] for mention in mentions]
+    rows = (await session.execute(UPSERT_MENTIONS, params)).scalars().all()
+    created = sum(1 for was_created in rows if was_created)
+    return created, len(rows) - created
+
+
+async def owned_elsewhere(
+    session: AsyncSession, controversy_id: uuid.UUID, keys: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The (platform, external_id) pairs already ingested for another controversy."""
+    rows = await session.execute(
+        text(
+            "SELECT m.platform, m.external_id FROM mentions m"
+            " JOIN unnest(CAST(:platform AS text[]), CAST(:external_id AS text[]))"
+            "   AS k(platform, external_id)"
+            "   ON m.platform = k.platform AND m.external_id = k.external_id"
+            " WHERE m.controversy_id <> :cid"
+        ),
+        {
+            "cid": controversy_id,
+            "platform": [platform for platform, _ in keys],
+            "external_id": [external_id for _, external_id in keys],
+        },
+    )
+    return [(platform, external_id) for platform, external_id in rows]
+
+
+async def insert_event(session: AsyncSession, values: dict[str, Any]) -> None:
+    """Insert a timeline event."""
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{column}" for column in values)
+    await session.execute(
+        text(f"INSERT INTO timeline_events ({columns}) VALUES ({placeholders})"), values
+    )
+
+
+async def event(session: AsyncSession, controversy_id: uuid.UUID, event_id: uuid.UUID) -> Any:
+    """A live event of a controversy."""
+    return (
+        (
+            await session.execute(
+                text(
+                    "SELECT * FROM timeline_events WHERE id = :id AND controversy_id = :cid"
+                    " AND archived_at IS NULL"
+                ),
+                {"id": event_id, "cid": controversy_id},
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )

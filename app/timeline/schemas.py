@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.enums import EventKind, Platform
-from app.schemas_base import ReadModel, UTCDatetime
+from app.schemas_base import ReadModel, UTCDatetime, WriteModel
+from app.validation import (
+    Count,
+    ExternalId,
+    HttpUrl,
+    LongText,
+    Name,
+    ShortText,
+    Title,
+    storable,
+)
 
 
 class EventRead(ReadModel):
@@ -18,6 +28,9 @@ class EventRead(ReadModel):
     description: str
     kind: EventKind
     source_url: str | None
+    version: int = Field(
+        default=1, description="Bumped on every change; the ETag is built from it."
+    )
 
 
 class MentionRead(ReadModel):
@@ -48,3 +61,47 @@ class TimelineMentionItem(ReadModel):
 
 
 TimelineItem = Annotated[TimelineEventItem | TimelineMentionItem, Field(discriminator="kind")]
+
+
+class EventCreate(WriteModel):
+    occurred_at: UTCDatetime
+    title: Title
+    description: LongText = ""
+    kind: EventKind = EventKind.other
+    source_url: HttpUrl | None = None
+
+
+class EventUpdate(WriteModel):
+    nullable_fields: ClassVar[frozenset[str]] = frozenset({"source_url"})
+
+    occurred_at: UTCDatetime | None = None
+    title: Title | None = None
+    description: LongText | None = None
+    kind: EventKind | None = None
+    source_url: HttpUrl | None = None
+
+
+class MentionWrite(WriteModel):
+    """One source post; (platform, external_id) identifies it across re-ingests."""
+
+    platform: Platform
+    external_id: ExternalId
+    url: HttpUrl | None = None
+    author: Name | None = None
+    title: Annotated[str, StringConstraints(max_length=500), AfterValidator(storable)] | None = None
+    excerpt: ShortText | None = None
+    published_at: UTCDatetime
+    audience: Count = 0
+    score: Count = 0
+    comments: Count = 0
+    shares: Count = 0
+
+
+class MentionBatch(WriteModel):
+    mentions: list[MentionWrite] = Field(min_length=1, max_length=1000)
+
+
+class IngestResult(BaseModel):
+    created: int
+    updated: int
+    unchanged: int

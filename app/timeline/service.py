@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import BadCursor
+from app.audit import service as audit_service
+from app.audit.service import Author
+from app.config import Settings
+from app.controversies import service as controversy_service
+from app.enums import EventKind
+from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.etags import check_if_match
+from app.noise import service as noise_service
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from app.repository_base import lock_row, set_archived, update_row
+from app.schemas_base import non_null_changes
 from app.timeline import repository
 from app.timeline.schemas import (
+    EventCreate,
     EventRead,
+    EventUpdate,
+    IngestResult,
+    MentionBatch,
     MentionRead,
     TimelineEventItem,
     TimelineItem,
@@ -87,3 +100,189 @@ async def mentions(
         last = rows[limit - 1]
         next_cursor = encode_cursor(name, [last["published_at"].isoformat(), str(last["id"])])
     return Page[MentionRead](data=items, next_cursor=next_cursor)
+
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _check_batch(batch: MentionBatch, now: datetime) -> None:
+    errors = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, mention in enumerate(batch.mentions):
+        key = (mention.platform.value, mention.external_id)
+        if key in seen:
+            errors.append(
+                {
+                    "location": "body",
+                    "field": f"mentions.{index}.external_id",
+                    "message": f"duplicates mentions.{seen[key]} in this batch",
+                }
+            )
+        seen[key] = index
+        if mention.published_at > now + FUTURE_TOLERANCE:
+            errors.append(
+                {
+                    "location": "body",
+                    "field": f"mentions.{index}.published_at",
+                    "message": "more than 5 minutes in the future",
+                }
+            )
+    if errors:
+        raise ValidationFailed(f"{len(errors)} mention(s) refused.", errors=errors[:100])
+
+
+async def ingest_mentions(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    batch: MentionBatch,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> IngestResult:
+    """Upsert up to 1,000 mentions in one statement, then recompute the noise once."""
+    _check_batch(batch, now)
+    row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    keys = [(m.platform.value, m.external_id) for m in batch.mentions]
+    taken = await repository.owned_elsewhere(session, row.id, keys)
+    if taken:
+        raise Conflict(
+            f"{len(taken)} mention(s) already belong to another controversy.",
+            extra={"conflicts": [{"platform": p, "external_id": e} for p, e in taken[:100]]},
+        )
+    rows = [mention.model_dump() for mention in batch.mentions]
+    for mention in rows:
+        mention["platform"] = mention["platform"].value
+    created, updated = await repository.upsert_mentions(session, row.id, rows)
+    result = IngestResult(created=created, updated=updated, unchanged=len(rows) - created - updated)
+    if created or updated:
+        await controversy_service.touch(session, controversy_id=row.id)
+        await noise_service.recompute(session, controversy_id=row.id, now=now, settings=settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="mentions",
+            resource_id=row.id,
+            action="ingest",
+            changes=result.model_dump(),
+        )
+    return result
+
+
+async def get_event(
+    session: AsyncSession, *, controversy_id: uuid.UUID, event_id: uuid.UUID
+) -> EventRead:
+    """One live event."""
+    row = await repository.event(session, controversy_id, event_id)
+    if row is None:
+        raise NotFound(f"No event with id '{event_id}' in this controversy.")
+    return EventRead.model_validate(row)
+
+
+async def create_event(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    data: EventCreate,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> EventRead:
+    """Add a milestone; the noise is recomputed (it may be the latest activity)."""
+    row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    event_id = uuid.uuid4()
+    values = {"id": event_id, "controversy_id": row.id, **data.model_dump(mode="python")}
+    values["kind"] = data.kind.value
+    await repository.insert_event(session, values)
+    await _after_event_write(session, row.id, now, settings)
+    await audit_service.record(
+        session,
+        author=author,
+        resource="event",
+        resource_id=event_id,
+        action="create",
+        changes=data.model_dump(mode="json"),
+    )
+    return await get_event(session, controversy_id=row.id, event_id=event_id)
+
+
+async def _after_event_write(
+    session: AsyncSession, controversy_id: uuid.UUID, now: datetime, settings: Settings
+) -> None:
+    await controversy_service.touch(session, controversy_id=controversy_id)
+    await noise_service.recompute(
+        session, controversy_id=controversy_id, now=now, settings=settings
+    )
+
+
+async def _lock_event(
+    session: AsyncSession, controversy_id: uuid.UUID, event_id: uuid.UUID, archived: bool | None
+) -> Any:
+    row = await lock_row(
+        session, "timeline_events", event_id, controversy_id=controversy_id, archived=archived
+    )
+    if row is None:
+        raise NotFound(f"No event with id '{event_id}' in this controversy.")
+    return row
+
+
+async def update_event(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    event_id: uuid.UUID,
+    data: EventUpdate,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> EventRead:
+    """Change a milestone (If-Match required)."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    event = await _lock_event(session, controversy.id, event_id, archived=False)
+    check_if_match(if_match, event["version"])
+    changes = non_null_changes(data)
+    if changes:
+        values = {k: (v.value if isinstance(v, EventKind) else v) for k, v in changes.items()}
+        await update_row(session, "timeline_events", event_id, values)
+        await _after_event_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="event",
+            resource_id=event_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
+        )
+    return await get_event(session, controversy_id=controversy.id, event_id=event_id)
+
+
+async def set_event_archived(
+    session: AsyncSession,
+    *,
+    id_or_slug: str,
+    event_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+    now: datetime,
+    settings: Settings,
+) -> EventRead | None:
+    """Archive (If-Match required) or restore a milestone."""
+    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
+    event = await _lock_event(session, controversy.id, event_id, archived=None)
+    if archived:
+        check_if_match(if_match, event["version"])
+    if (event["archived_at"] is not None) != archived:
+        await set_archived(session, "timeline_events", event_id, archived)
+        await _after_event_write(session, controversy.id, now, settings)
+        await audit_service.record(
+            session,
+            author=author,
+            resource="event",
+            resource_id=event_id,
+            action="archive" if archived else "restore",
+        )
+    if archived:
+        return None
+    return await get_event(session, controversy_id=controversy.id, event_id=event_id)

@@ -1,0 +1,28 @@
+"""The audit log endpoint (scope admin)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from app.audit import service
+from app.audit.schemas import AuditEntryRead, AuditResource
+from app.deps import SessionDep
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit", operation_id="listAudit")
+async def list_audit(
+    session: SessionDep,
+    resource: AuditResource | None = None,
+    resource_id: uuid.UUID | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[AuditEntryRead]:
+    """Every write: who (the key), what (resource, id, action, changed fields) and when."""
+    return await service.list_entries(
+        session, resource=resource, resource_id=resource_id, cursor=cursor, limit=limit
+    )

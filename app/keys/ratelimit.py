@@ -1,0 +1,118 @@
+"""Per-key rate limits with the `limits` library (memory, or Redis shared by all processes).
+
+Fail open: when the storage errs or is slow, the request is served without rate headers and
+a warning is logged; the storage is then left alone for a few seconds (a small circuit
+breaker), so an outage costs each request nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+STATE_KEY = "rate_limit"
+RETRY_STORAGE_AFTER_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    """The outcome of one hit: the limit, what is left, seconds until the window resets."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> dict[str, str]:
+        """The RateLimit-* headers (and Retry-After when refused)."""
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(1, self.reset_seconds))
+        return headers
+
+
+def make_storage(redis_url: str | None, timeout: float) -> Storage:
+    """Redis storage with short socket timeouts when configured, else process memory."""
+    if not redis_url:
+        return MemoryStorage()
+    scheme, rest = redis_url.split("://", 1)
+    storage = storage_from_string(
+        f"async+{scheme}://{rest}",
+        wrap_exceptions=True,
+        connect_timeout=timeout,
+        stream_timeout=timeout,
+        max_connections=50,
+    )
+    assert isinstance(storage, Storage)
+    return storage
+
+
+class KeyRateLimiter:
+    """A fixed one-minute window per key, counted in the configured storage."""
+
+    def __init__(self, storage: Storage, *, timeout: float) -> None:
+        self.storage = storage
+        self.limiter = FixedWindowRateLimiter(storage)
+        self.timeout = timeout
+        self._skip_until = 0.0
+
+    async def hit(self, key_id: str, limit: int) -> RateLimitStatus | None:
+        """Count one request; None when the storage is unavailable (fail open)."""
+        if time.monotonic() < self._skip_until:
+            return None
+        item = RateLimitItemPerMinute(limit)
+        try:
+            async with asyncio.timeout(self.timeout * 4):
+                allowed = await self.limiter.hit(item, key_id)
+                stats = await self.limiter.get_window_stats(item, key_id)
+        except Exception as exc:  # any storage failure: serve without limits for a moment
+            self._skip_until = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
+            logger.warning(
+                "rate-limit storage unavailable, serving without limits: %s",
+                type(exc).__name__,
+            )
+            return None
+        reset = max(0, math.ceil(stats.reset_time - time.time()))
+        return RateLimitStatus(
+            allowed=allowed, limit=limit, remaining=stats.remaining, reset_seconds=reset
+        )
+
+
+class RateLimitHeaders:
+    """Copy the request's rate-limit status (set by the auth dependency) onto the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Created here so the dependency's request.state writes into this very dict.
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            status = state.get(STATE_KEY)
+            if message["type"] == "http.response.start" and isinstance(status, RateLimitStatus):
+                headers = MutableHeaders(scope=message)
+                for name, value in status.headers().items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,261 @@
+"""API keys: create, list, revoke, rotate, authenticate; usage; the demo admin key."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.errors import BadCursor, NotFound
+from app.keys import origins, repository, tokens
+from app.keys.models import ApiKey
+from app.keys.schemas import (
+    DEFAULT_GRACE_SECONDS,
+    AuthenticatedKey,
+    KeyCreate,
+    KeyCreated,
+    KeyKind,
+    KeyRead,
+    Scope,
+    UsageItem,
+    UsageRead,
+)
+from app.models_base import utcnow
+from app.pagination import Page, cursor_datetime, decode_cursor, encode_cursor
+
+logger = logging.getLogger(__name__)
+
+USAGE_DAYS = 30
+ADMIN_KEY_FILE = "admin.key"
+_LIST_SORT = "keys:created"
+
+
+def default_rate_limit(kind: KeyKind, settings: Settings) -> int:
+    """The requests/minute a key of this kind gets when none is given."""
+    if kind is KeyKind.publishable:
+        return settings.rate_limit_publishable
+    return settings.rate_limit_secret
+
+
+def to_read(key: ApiKey) -> KeyRead:
+    """The public view of a key (never its hash)."""
+    return KeyRead(
+        id=key.public_id,
+        name=key.name,
+        kind=KeyKind(key.kind),
+        scopes=[Scope(scope) for scope in key.scopes],
+        origins=list(key.origins),
+        rate_limit=key.rate_limit,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        rotated_at=key.rotated_at,
+        previous_secret_expires_at=key.previous_secret_expires_at,
+        last_used_at=key.last_used_at,
+    )
+
+
+def _created(key: ApiKey, secret: str) -> KeyCreated:
+    return KeyCreated(**to_read(key).model_dump(), key=secret)
+
+
+async def create_key(
+    session: AsyncSession, *, data: KeyCreate, settings: Settings, now: datetime | None = None
+) -> KeyCreated:
+    """Create a key and return it with its secret (the only time the secret is shown)."""
+    secret = tokens.new_key(data.kind.value)
+    key = ApiKey(
+        public_id=tokens.new_public_id(),
+        name=data.name,
+        kind=data.kind.value,
+        scopes=[scope.value for scope in data.scopes],
+        origins=list(data.origins),
+        rate_limit=data.rate_limit or default_rate_limit(data.kind, settings),
+        secret_hash=tokens.hash_key(secret, settings.api_key_pepper.get_secret_value()),
+        expires_at=data.expires_at,
+        created_at=now or utcnow(),
+    )
+    await repository.add(session, key)
+    origins.invalidate()
+    logger.info("api key created", extra={"key_id": key.public_id, "kind": key.kind})
+    return _created(key, secret)
+
+
+async def _get(session: AsyncSession, public_id: str, *, lock: bool = False) -> ApiKey:
+    key = await repository.by_public_id(session, public_id, lock=lock)
+    if key is None:
+        raise NotFound(f"No key with id '{public_id[:40]}'.")
+    return key
+
+
+async def get_key(session: AsyncSession, *, public_id: str) -> KeyRead:
+    """One key, without its secret."""
+    return to_read(await _get(session, public_id))
+
+
+async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[KeyRead]:
+    """Keys newest first, revoked ones included."""
+    after = None
+    if cursor is not None:
+        key = decode_cursor(cursor, _LIST_SORT)
+        if len(key) != 2:
+            raise BadCursor("The cursor is not valid; start again without one.")
+        try:
+            after = (cursor_datetime(key[0]), uuid.UUID(str(key[1])))
+        except ValueError as exc:
+            raise BadCursor("The cursor is not valid; start again without one.") from exc
+    rows = list(await repository.page(session, after=after, limit=limit + 1))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(_LIST_SORT, [last.created_at.isoformat(), str(last.id)])
+    return Page(data=[to_read(row) for row in rows], next_cursor=next_cursor)
+
+
+async def revoke_key(
+    session: AsyncSession, *, public_id: str, now: datetime | None = None
+) -> KeyRead:
+    """Revoke a key at once (idempotent: the first revocation time is kept)."""
+    key = await _get(session, public_id, lock=True)
+    if key.revoked_at is None:
+        key.revoked_at = now or utcnow()
+        await repository.save(session, key)
+        origins.invalidate()
+        logger.info("api key revoked", extra={"key_id": key.public_id})
+    return to_read(key)
+
+
+async def rotate_key(
+    session: AsyncSession,
+    *,
+    public_id: str,
+    settings: Settings,
+    grace_seconds: int = DEFAULT_GRACE_SECONDS,
+    now: datetime | None = None,
+) -> KeyCreated:
+    """Give a key a new secret; the old one keeps working for `grace_seconds`."""
+    now = now or utcnow()
+    key = await _get(session, public_id, lock=True)
+    if key.revoked_at is not None:
+        raise NotFound(f"No key with id '{public_id[:40]}'.")
+    secret = tokens.new_key(key.kind)
+    if grace_seconds > 0:
+        key.previous_secret_hash = key.secret_hash
+        key.previous_secret_expires_at = now + timedelta(seconds=grace_seconds)
+    else:
+        key.previous_secret_hash = None
+        key.previous_secret_expires_at = None
+    key.secret_hash = tokens.hash_key(secret, settings.api_key_pepper.get_secret_value())
+    key.rotated_at = now
+    await repository.save(session, key)
+    logger.info("api key rotated", extra={"key_id": key.public_id, "grace_seconds": grace_seconds})
+    return _created(key, secret)
+
+
+def _is_live(key: ApiKey, digest: bytes, now: datetime) -> bool:
+    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
+        return False
+    if tokens.same_hash(key.secret_hash, digest):
+        return True
+    return (
+        tokens.same_hash(key.previous_secret_hash, digest)
+        and key.previous_secret_expires_at is not None
+        and key.previous_secret_expires_at > now
+    )
+
+
+async def authenticate(
+    session: AsyncSession, *, secret: str, settings: Settings, now: datetime
+) -> AuthenticatedKey | None:
+    """The live key this secret belongs to; None when unknown, revoked or expired."""
+    if not tokens.looks_like_key(secret):
+        return None
+    digest = tokens.hash_key(secret, settings.api_key_pepper.get_secret_value())
+    key = await repository.by_hash(session, digest)
+    if key is None or not _is_live(key, digest, now):
+        return None
+    return AuthenticatedKey(
+        id=key.id,
+        public_id=key.public_id,
+        name=key.name,
+        kind=key.kind,
+        scopes=frozenset(key.scopes),
+        origins=frozenset(key.origins),
+        rate_limit=key.rate_limit,
+    )
+
+
+async def usage(
+    session: AsyncSession,
+    *,
+    key: AuthenticatedKey,
+    today: date,
+    pending: dict[tuple[date, str], int] | None = None,
+) -> UsageRead:
+    """The key's request counts of the last 30 days, plus this process's unflushed ones."""
+    since = today - timedelta(days=USAGE_DAYS - 1)
+    counts: dict[tuple[date, str], int] = {}
+    for row in await repository.usage(session, key.id, since=since):
+        counts[(row.day, row.route_group)] = int(row.count)
+    for (day, group), count in (pending or {}).items():
+        if day >= since:
+            counts[(day, group)] = counts.get((day, group), 0) + count
+    items = [
+        UsageItem(day=day, route_group=group, count=count)
+        for (day, group), count in sorted(
+            counts.items(), key=lambda item: (-item[0][0].toordinal(), item[0][1])
+        )
+    ]
+    return UsageRead(
+        key_id=key.public_id,
+        since=since,
+        until=today,
+        total=sum(item.count for item in items),
+        data=items,
+    )
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), 0o600)
+        handle.write(text + "\n")
+
+
+async def _ensure_admin_key(url: str, settings: Settings) -> str | None:
+    from app.db import make_engine, make_sessionmaker, session_scope
+
+    engine = make_engine(url, settings)
+    secret = None
+    try:
+        async for session in session_scope(make_sessionmaker(engine)):
+            if await repository.count(session) == 0:
+                data = KeyCreate(name="demo admin", scopes=[Scope.read, Scope.write, Scope.admin])
+                secret = (await create_key(session, data=data, settings=settings)).key
+    finally:
+        await engine.dispose()
+    return secret
+
+
+def ensure_demo_admin_key(url: str, settings: Settings) -> Path | None:
+    """On a database without keys, create an admin key and write it to DATA_DIR/admin.key.
+
+    The file is created with mode 0600; only its path is logged, never the key.
+    """
+    path = (settings.data_dir / ADMIN_KEY_FILE).resolve()
+    secret = asyncio.run(_ensure_admin_key(url, settings))
+    if secret is not None:
+        _write_private(path, secret)
+        logger.info("created an admin API key", extra={"admin_key_file": str(path)})
+        return path
+    if path.exists():
+        logger.info("admin API key file", extra={"admin_key_file": str(path)})
+    return None
