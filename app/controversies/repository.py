@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, exists, func, literal, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    and_,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,12 +121,33 @@ async def list_page(
     half_life_seconds: float,
 ) -> Sequence[Any]:
     """One page of live controversies, `limit + 1` rows to tell whether another page exists."""
+    stmt = list_statement(
+        filters=filters,
+        sort=sort,
+        after=after,
+        limit=limit,
+        now=now,
+        half_life_seconds=half_life_seconds,
+    )
+    rows: Sequence[Any] = (await session.execute(stmt)).all()
+    return rows
+
+
+def list_statement(
+    *,
+    filters: ListFilters,
+    sort: str,
+    after: tuple[Any, uuid.UUID] | None,
+    limit: int,
+    now: datetime,
+    half_life_seconds: float,
+) -> Select[Any]:
+    """The list query: filters, keyset position, the sort's index order."""
     key = SORT_COLUMNS[sort]
     stmt = select(*LIST_COLUMNS).where(*_filters(filters, now, half_life_seconds))
     if after is not None:
         stmt = stmt.where(tuple_(key, controversies.c.id) < tuple_(after[0], after[1]))
-    stmt = stmt.order_by(key.desc(), controversies.c.id.desc()).limit(limit + 1)
-    return (await session.execute(stmt)).all()
+    return stmt.order_by(key.desc(), controversies.c.id.desc()).limit(limit + 1)
 
 
 async def resolve_id(session: AsyncSession, id_or_slug: str) -> uuid.UUID | None:

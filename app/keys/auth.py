@@ -29,9 +29,12 @@ _UNAUTHORIZED = "A valid API key is required: send `Authorization: Bearer <key>`
 
 
 def route_group(request: Request) -> str:
-    """The first path segment after /v1 (`controversies`, `keys`, …) of the matched route."""
-    route = request.scope.get("route")
-    path = str(getattr(route, "path", request.url.path))
+    """The first path segment after /v1 (`controversies`, `keys`, …) of the request."""
+    # The path as routed (root_path removed), so the group is the one of the matched route.
+    path = str(request.scope.get("path", ""))
+    root = str(request.scope.get("root_path", ""))
+    if root and path.startswith(root):
+        path = path[len(root) :]
     return path.removeprefix("/v1/").split("/", 1)[0] or "root"
 
 
