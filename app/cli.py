@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -70,6 +71,10 @@ async def _revision(url: str, settings: Settings) -> str | None:
         await engine.dispose()
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -98,6 +103,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             ensure_demo_admin_key(url, settings)
         app = create_app(settings, database_url=url)
         logger.info("serving", extra={"host": args.host, "port": args.port})
+        # uvicorn re-raises the signal that stopped it; with SIGTERM's default action that would
+        # kill the process before the embedded database is stopped, so turn it into an exit.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 

@@ -254,8 +254,12 @@ def ensure_demo_admin_key(url: str, settings: Settings) -> Path | None:
     secret = asyncio.run(_ensure_admin_key(url, settings))
     if secret is not None:
         _write_private(path, secret)
-        logger.info("created an admin API key", extra={"admin_key_file": str(path)})
+        logger.info(
+            "created an admin API key: read it from %s (mode 0600)",
+            path,
+            extra={"admin_key_file": str(path)},
+        )
         return path
     if path.exists():
-        logger.info("admin API key file", extra={"admin_key_file": str(path)})
+        logger.info("the admin API key is in %s", path, extra={"admin_key_file": str(path)})
     return None

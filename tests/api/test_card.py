@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.conftest import QueryCounter
@@ -44,7 +44,7 @@ def assert_problem(response: Response, status: int) -> dict[str, Any]:
 async def sql(maker: Maker, statement: str, **params: Any) -> Any:
     async with maker() as session, session.begin():
         result = await session.execute(text(statement), params)
-        return result.all() if result.returns_rows else []
+        return result.all() if cast(CursorResult[Any], result).returns_rows else []
 
 
 async def seed_id(maker: Maker) -> uuid.UUID:

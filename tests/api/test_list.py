@@ -7,18 +7,25 @@ import json
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.demo.loader import demo_cards, normalise_name
+from app.demo.loader import demo_cards
 
 LIST = "/v1/controversies"
 Maker = async_sessionmaker[AsyncSession]
 CARDS = demo_cards()
+
+
+def normalise_name(name: str) -> str:
+    """How actors are told apart: "OpenAI" and " openai " are one actor."""
+    return " ".join(name.split()).casefold()
+
+
 ALL_SLUGS = {card["slug"] for card in CARDS}
 
 
@@ -34,7 +41,7 @@ def assert_problem(response: Response, status: int) -> dict[str, Any]:
 async def sql(maker: Maker, statement: str, **params: Any) -> Any:
     async with maker() as session, session.begin():
         result = await session.execute(text(statement), params)
-        return result.all() if result.returns_rows else []
+        return result.all() if cast(CursorResult[Any], result).returns_rows else []
 
 
 def parse(value: str) -> datetime:
@@ -107,9 +114,7 @@ async def test_list_has_the_eleven_demo_controversies(client: AsyncClient, demo:
     assert len(data) == 11
     assert {item["slug"] for item in data} == ALL_SLUGS
     for item in data:
-        assert {"id", "slug", "title", "category", "stage", "tags", "summary", "noise"} <= set(
-            item
-        )
+        assert {"id", "slug", "title", "category", "stage", "tags", "summary", "noise"} <= set(item)
         assert {"score", "level", "decay", "last_activity_at"} <= set(item["noise"])
         # Compact cards: the heavy parts stay on the whole card.
         assert "sides" not in item and "timeline" not in item
@@ -450,7 +455,9 @@ async def test_bad_cursor_is_400(client: AsyncClient, demo: int, cursor: str) ->
 async def test_cursor_from_another_sort_is_400(client: AsyncClient, demo: int) -> None:
     cursor = (await client.get(LIST, params={"limit": 2, "sort": "recent"})).json()["next_cursor"]
     assert cursor
-    assert (await client.get(LIST, params={"limit": 2, "sort": "recent", "cursor": cursor})).is_success
+    assert (
+        await client.get(LIST, params={"limit": 2, "sort": "recent", "cursor": cursor})
+    ).is_success
     for sort in ("noise", "started", "created"):
         assert_problem(await client.get(LIST, params={"sort": sort, "cursor": cursor}), 400)
 

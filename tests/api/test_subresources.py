@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.demo.loader import demo_cards, normalise_name
+from app.demo.loader import demo_cards
 from app.enums import Category
 
 SEED = "gpt-2-staged-release"
@@ -22,6 +22,11 @@ SEED_LAST_ACTIVITY = datetime(2026, 11, 27, 9, 36, tzinfo=UTC)
 SEED_COMPOSITE = 376 / 7  # the seven editorial components sum to 376
 Maker = async_sessionmaker[AsyncSession]
 CARDS = demo_cards()
+
+
+def normalise_name(name: str) -> str:
+    """How actors are told apart: "OpenAI" and " openai " are one actor."""
+    return " ".join(name.split()).casefold()
 
 
 def assert_problem(response: Response, status: int) -> dict[str, Any]:
@@ -36,7 +41,7 @@ def assert_problem(response: Response, status: int) -> dict[str, Any]:
 async def sql(maker: Maker, statement: str, **params: Any) -> Any:
     async with maker() as session, session.begin():
         result = await session.execute(text(statement), params)
-        return result.all() if result.returns_rows else []
+        return result.all() if cast(CursorResult[Any], result).returns_rows else []
 
 
 async def seed_id(maker: Maker) -> uuid.UUID:
@@ -111,7 +116,9 @@ async def test_sides(client: AsyncClient, demo: int) -> None:
 async def test_sides_of_a_controversy_without_sides(
     client: AsyncClient, demo: int, sessionmaker: Maker
 ) -> None:
-    await sql(sessionmaker, "DELETE FROM sides WHERE controversy_id = :c", c=await seed_id(sessionmaker))
+    await sql(
+        sessionmaker, "DELETE FROM sides WHERE controversy_id = :c", c=await seed_id(sessionmaker)
+    )
     response = await client.get(f"{BASE}/sides")
     assert response.status_code == 200
     assert response.json() == []
@@ -304,7 +311,11 @@ async def test_forecasts_newest_first_and_superseded(
 
 
 async def test_no_forecast(client: AsyncClient, demo: int, sessionmaker: Maker) -> None:
-    await sql(sessionmaker, "DELETE FROM forecasts WHERE controversy_id = :c", c=await seed_id(sessionmaker))
+    await sql(
+        sessionmaker,
+        "DELETE FROM forecasts WHERE controversy_id = :c",
+        c=await seed_id(sessionmaker),
+    )
     assert (await client.get(f"{BASE}/forecasts")).json() == {"data": [], "next_cursor": None}
     assert (await client.get(BASE)).json()["forecast"] is None
 
@@ -449,12 +460,14 @@ async def test_history_limits(client: AsyncClient, demo: int) -> None:
     url = f"{BASE}/noise/history"
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ok = await client.get(
-        url, params={"from": iso(start), "to": iso(start + timedelta(hours=999)), "interval": "hour"}
+        url,
+        params={"from": iso(start), "to": iso(start + timedelta(hours=999)), "interval": "hour"},
     )
     assert ok.status_code == 200
     assert len(ok.json()["points"]) == 1000
     too_many = await client.get(
-        url, params={"from": iso(start), "to": iso(start + timedelta(hours=1000)), "interval": "hour"}
+        url,
+        params={"from": iso(start), "to": iso(start + timedelta(hours=1000)), "interval": "hour"},
     )
     body = assert_problem(too_many, 422)
     assert body["errors"]

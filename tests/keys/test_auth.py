@@ -51,7 +51,9 @@ async def test_unknown_revoked_and_expired_keys_get_the_same_401(
     assert (await client.delete(f"/v1/keys/{revoked.id}")).status_code == 200
     async with sessionmaker() as session, session.begin():
         await session.execute(
-            text("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE public_id = :p"),
+            text(
+                "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE public_id = :p"
+            ),
             {"p": expired.id},
         )
     candidates = [
@@ -244,9 +246,7 @@ async def test_rotated_key_old_secret_works_during_grace_then_stops(
             {"p": key.id},
         )
     assert_problem(await anon_client.get("/v1/categories", headers=bearer(key.key)), 401)
-    assert (
-        await anon_client.get("/v1/categories", headers=bearer(body["key"]))
-    ).status_code == 200
+    assert (await anon_client.get("/v1/categories", headers=bearer(body["key"]))).status_code == 200
 
 
 async def test_rotation_without_grace_stops_the_old_secret_at_once(
@@ -315,8 +315,7 @@ async def test_secret_appears_only_in_its_creation_and_never_in_logs(
     assert secret not in repr(row)
     assert bytes(row.previous_secret_hash) == tokens.hash_key(secret, "")
     assert all(
-        not (isinstance(value, str) and value.startswith(("ck_sec_", "ck_pub_")))
-        for value in row
+        not (isinstance(value, str) and value.startswith(("ck_sec_", "ck_pub_"))) for value in row
     )
 
 

@@ -61,7 +61,9 @@ async def test_errors_after_authentication_carry_rate_headers(
     anon_client: AsyncClient, make_key: MakeKey
 ) -> None:
     key = await make_key(scopes=["read"], rate_limit=10)
-    not_found = await anon_client.get("/v1/actors/00000000-0000-0000-0000-000000000000", headers=bearer(key.key))
+    not_found = await anon_client.get(
+        "/v1/actors/00000000-0000-0000-0000-000000000000", headers=bearer(key.key)
+    )
     assert not_found.status_code == 404
     assert_rate_headers(not_found, 10, 9)
     forbidden = await anon_client.get("/v1/keys", headers=bearer(key.key))

@@ -1,0 +1,104 @@
+"""The `controversy-api` command: openapi --check and seed-demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app import cli
+from app.config import get_settings
+from app.db import async_url
+from app.migrations import upgrade
+
+COUNTED = (
+    "controversies",
+    "actors",
+    "sides",
+    "stances",
+    "timeline_events",
+    "mentions",
+    "forecasts",
+    "forecast_scenarios",
+    "noise_overrides",
+    "noise_snapshots",
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Settings are cached per process: clear them around each test."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def _counts(url: str) -> dict[str, int]:
+    engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            return {
+                table: int(await connection.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+                for table in COUNTED
+            }
+    finally:
+        await engine.dispose()
+
+
+def counts(url: str) -> dict[str, int]:
+    return asyncio.run(_counts(url))
+
+
+def test_openapi_check_passes() -> None:
+    assert cli.main(["openapi", "--check"]) == 0
+
+
+def test_openapi_check_fails_on_a_stale_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stale = tmp_path / "openapi.json"
+    stale.write_text('{"openapi": "3.1.0"}\n', "utf-8")
+    assert cli.main(["openapi", "--check", "--output", str(stale)]) == 1
+    assert "out of date" in capsys.readouterr().err
+    missing = tmp_path / "missing.json"
+    assert cli.main(["openapi", "--check", "--output", str(missing)]) == 1
+
+
+def test_openapi_writes_what_check_accepts(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "openapi.json"
+    assert cli.main(["openapi", "--output", str(target)]) == 0
+    document = json.loads(target.read_text("utf-8"))
+    assert "/v1/controversies" in document["paths"]
+    assert cli.main(["openapi", "--check", "--output", str(target)]) == 0
+
+
+def test_seed_demo_is_idempotent(
+    fresh_database: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = fresh_database()
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+    get_settings.cache_clear()
+
+    assert cli.main(["seed-demo"]) == 0
+    first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert first == {"inserted": 11}
+    after_first = counts(url)
+    assert after_first["controversies"] == 11
+    assert after_first["noise_snapshots"] == 11
+    assert all(after_first[table] > 0 for table in COUNTED), after_first
+    # One row per actor across all controversies (OpenAI is one actor everywhere).
+    assert after_first["actors"] < after_first["stances"]
+
+    assert cli.main(["seed-demo"]) == 0
+    second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert second == {"inserted": 0}
+    assert counts(url) == after_first
