@@ -54,18 +54,30 @@ async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> d
     return latest
 
 
-async def wave_mentions(
+async def wave_by_platform(
     session: AsyncSession, controversy_id: uuid.UUID, last_activity: datetime
 ) -> list[scoring.MentionSignal]:
-    """The mentions of the current wave: (last_activity − 30 days, last_activity]."""
+    """The current wave, (last_activity − 30 days, last_activity], folded to one signal per platform.
+
+    Every wave component is a sum of metrics (reach, engagement), a set of platforms or the
+    earliest time (duration), so one signal per platform carrying the platform's sums at its
+    earliest time gives the pure module exactly the same components as the raw mentions, while
+    the database returns at most one row per platform however large the wave.
+    """
     rows = await session.execute(
         text(
-            "SELECT platform, published_at, audience, score, comments, shares FROM mentions"
-            " WHERE controversy_id = :id AND published_at > :start AND published_at <= :end"
+            "SELECT platform, min(published_at), sum(audience), sum(score), sum(comments),"
+            " sum(shares) FROM mentions WHERE controversy_id = :id AND published_at > :start"
+            " AND published_at <= :end GROUP BY platform"
         ),
         {"id": controversy_id, "start": last_activity - scoring.WAVE_WINDOW, "end": last_activity},
     )
-    return [scoring.MentionSignal(*row) for row in rows]
+    return [
+        scoring.MentionSignal(
+            platform, first, int(audience), int(score), int(comments), int(shares)
+        )
+        for platform, first, audience, score, comments, shares in rows
+    ]
 
 
 async def side_influences(session: AsyncSession, controversy_id: uuid.UUID) -> list[list[int]]:

@@ -43,7 +43,7 @@ async def recompute(
     latest = await repository.latest_activity(session, controversy_id)
     last_activity = latest if latest is not None else stored.created_at
     inputs = scoring.NoiseInputs(
-        mentions=await repository.wave_mentions(session, controversy_id, last_activity),
+        mentions=await repository.wave_by_platform(session, controversy_id, last_activity),
         side_influences=await repository.side_influences(session, controversy_id),
         event_times=[latest] if latest is not None else [],
         created_at=stored.created_at,

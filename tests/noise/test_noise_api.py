@@ -372,3 +372,58 @@ async def test_noise_sorted_list_is_an_index_scan(engine: AsyncEngine, settings:
         plan = "\n".join(row[0] for row in await connection.execute(text(f"EXPLAIN {compiled}")))
     assert "Index Scan Backward using ix_controversies_hot" in plan, plan
     assert "Sort" not in plan, plan
+
+
+async def test_recompute_from_platform_sums_equals_the_per_mention_method(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    cid = (await new_controversy(client))["id"]
+    rng = random.Random(11)
+    platforms = ["hackernews", "reddit", "x", "bluesky", "mastodon", "news"]
+    mentions = [
+        {
+            "platform": rng.choice(platforms),
+            "external_id": f"r-{i}",
+            "published_at": (NOW - timedelta(hours=rng.randint(0, 24 * 60))).isoformat(),
+            "audience": rng.randint(0, 10**6),
+            "score": rng.randint(0, 500),
+            "comments": rng.randint(0, 100),
+            "shares": rng.randint(0, 50),
+        }
+        for i in range(300)
+    ]
+    response = await client.post(f"/v1/controversies/{cid}/mentions", json={"mentions": mentions})
+    assert response.json()["created"] == 300
+    stored = (await client.get(f"/v1/controversies/{cid}/noise")).json()
+    async with sessionmaker() as session:
+        created_at = (
+            await session.execute(
+                text("SELECT created_at FROM controversies WHERE id = :id"), {"id": cid}
+            )
+        ).scalar_one()
+    per_mention = scoring.compute_state(
+        scoring.NoiseInputs(
+            mentions=[
+                scoring.MentionSignal(
+                    m["platform"],
+                    datetime.fromisoformat(m["published_at"]),
+                    m["audience"],
+                    m["score"],
+                    m["comments"],
+                    m["shares"],
+                )
+                for m in mentions
+            ],
+            side_influences=[],
+            event_times=[],
+            created_at=created_at,
+            industry_impact=90,
+        ),
+        settings.noise_weights,
+    )
+    assert {k: c.value for k, c in per_mention.components.items()} == {
+        k: c["value"] for k, c in stored["components"].items()
+    }
+    assert round(per_mention.composite, 4) == stored["composite"]
