@@ -42,6 +42,10 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),
                 "TimeZone": "UTC",
+                # Prepared statements would otherwise switch to a generic plan that cannot see
+                # how selective a search or filter value is (e.g. `q` walking the whole noise
+                # index instead of the GIN one); planning per execution costs far less.
+                "plan_cache_mode": "force_custom_plan",
                 "application_name": "controversy-api",
             },
             "timeout": 5,
