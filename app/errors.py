@@ -234,8 +234,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
-    app.add_exception_handler(ConnectionError, _os_error)
-    app.add_exception_handler(TimeoutError, _os_error)
+    # OSError covers refused connections, timeouts and unresolvable hosts alike.
+    app.add_exception_handler(OSError, _os_error)
     app.add_exception_handler(Exception, _unhandled)
 
 

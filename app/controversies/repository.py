@@ -78,7 +78,9 @@ def _min_noise_clause(
     age = literal(now, DateTime(timezone=True)) - controversies.c.last_activity_at
     age_seconds = func.extract("epoch", age)
     decay = func.least(1.0, func.power(0.5, age_seconds / half_life_seconds))
-    exact = func.floor(controversies.c.noise_composite * decay + 0.5) >= min_noise
+    shown = controversies.c.noise_composite * decay + 0.5
+    # The same 1e-9 tolerance as scoring.round_half_up, so the filter agrees with the score.
+    exact = func.floor(shown + 1e-9 * func.greatest(1.0, shown)) >= min_noise
     return and_(controversies.c.hot_key >= bound, exact)
 
 

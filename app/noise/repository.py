@@ -57,7 +57,7 @@ async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> d
 async def wave_by_platform(
     session: AsyncSession, controversy_id: uuid.UUID, last_activity: datetime
 ) -> list[scoring.MentionSignal]:
-    """The current wave, (last_activity − 30 days, last_activity], folded to one signal per platform.
+    """The wave, (last_activity − 30 days, last_activity], folded to one signal per platform.
 
     Every wave component is a sum of metrics (reach, engagement), a set of platforms or the
     earliest time (duration), so one signal per platform carrying the platform's sums at its

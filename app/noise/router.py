@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -41,6 +41,13 @@ async def get_noise(
     )
 
 
+def _days_before(moment: datetime, days: int) -> datetime:
+    try:
+        return moment - timedelta(days=days)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
 @router.get("/controversies/{id_or_slug}/noise/history", operation_id="getNoiseHistory")
 async def get_noise_history(
     id_or_slug: IdOrSlug,
@@ -56,7 +63,7 @@ async def get_noise_history(
     """The score as the API would have said it at each step (at most 1,000 points)."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     end = to or now
-    start = from_ or end - timedelta(days=30)
+    start = from_ or _days_before(end, 30)
     return await service.history(
         session,
         controversy_id=controversy_id,

@@ -510,5 +510,7 @@ def history_series(
     t = start
     while t <= end:
         points.append((t, _value_from_sorted(ordered, keys, t, half_life)))
+        if end - t < step:  # the next point would pass `end` (and might overflow datetime)
+            break
         t = t + step
     return points

@@ -42,7 +42,10 @@ async def timeline_page(
         parts.append(_TIMELINE_PART_EVENTS.format(after_e=after_e))
     if "mention" in kinds:
         parts.append(_TIMELINE_PART_MENTIONS.format(after_m=after_m))
-    sql = " UNION ALL ".join(parts) + " ORDER BY at DESC, id DESC LIMIT :limit"
+    sql = (
+        "SELECT * FROM (" + " UNION ALL ".join(parts) + ") AS t ORDER BY at DESC, id DESC"
+        " LIMIT :limit"
+    )
     return list((await session.execute(text(sql), params)).all())
 
 

@@ -297,12 +297,6 @@ async def test_min_noise_rounds_half_up_at_the_boundary(
     assert set(await slugs(client, min_noise=39)) == {"exactly-half", "just-below"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: min_noise rounds in SQL with a bare floor(C*D+0.5) while the shown score uses"
-    " round_half_up with a 1e-9 tolerance, so a card shown with score 40 is missing from"
-    " min_noise=40 (app/controversies/repository.py _min_noise_clause)",
-    strict=True,
-)
 async def test_min_noise_agrees_with_the_shown_score_at_float_halves(
     client: AsyncClient, sessionmaker: Maker
 ) -> None:

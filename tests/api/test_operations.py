@@ -106,12 +106,6 @@ async def test_health_and_readiness_when_the_database_is_unreachable(
         assert "retry-after" in response.headers
 
 
-@pytest.mark.xfail(
-    reason="BUG: when the database host does not resolve (socket.gaierror, an OSError that is"
-    " not a ConnectionError) the API answers 500 instead of 503: app/errors.py registers"
-    " _os_error only for ConnectionError and TimeoutError",
-    strict=True,
-)
 async def test_api_is_503_when_the_database_host_does_not_resolve(
     client: AsyncClient, settings: Settings
 ) -> None:

@@ -145,15 +145,6 @@ async def test_timeline_merges_newest_first(client: AsyncClient, demo: int) -> N
         assert set(item) == {"kind", "at", item["kind"]}
 
 
-KIND_BUG = pytest.mark.xfail(
-    reason="BUG: /timeline?kind=event|mention is a 500 ('multiple ORDER BY clauses not allowed'):"
-    " with one part, app/timeline/repository.py timeline_page appends ORDER BY/LIMIT to a single"
-    " parenthesised SELECT",
-    strict=True,
-)
-
-
-@KIND_BUG
 @pytest.mark.parametrize(("kind", "count"), [("event", 3), ("mention", 2)])
 async def test_timeline_kind_filter(client: AsyncClient, demo: int, kind: str, count: int) -> None:
     response = await client.get(f"{BASE}/timeline", params={"kind": kind})
@@ -190,7 +181,6 @@ async def test_timeline_pagination(client: AsyncClient, demo: int, sessionmaker:
         assert await walk(client, f"{BASE}/timeline", limit) == full
 
 
-@KIND_BUG
 async def test_timeline_pagination_with_kind(
     client: AsyncClient, demo: int, sessionmaker: Maker
 ) -> None:
@@ -480,12 +470,6 @@ async def test_history_limits(client: AsyncClient, demo: int) -> None:
     assert_problem(await client.get(url, params={"from": "2026-12-01T00:00:00"}), 422)
 
 
-@pytest.mark.xfail(
-    reason="BUG: history ranges near the datetime limits overflow (OverflowError -> 500):"
-    " `end - timedelta(days=30)` in app/noise/router.py and `t + step` in"
-    " scoring.history_series",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "params",
     [

@@ -382,7 +382,7 @@ async def test_recompute_from_platform_sums_equals_the_per_mention_method(
     cid = (await new_controversy(client))["id"]
     rng = random.Random(11)
     platforms = ["hackernews", "reddit", "x", "bluesky", "mastodon", "news"]
-    mentions = [
+    mentions: list[dict[str, Any]] = [
         {
             "platform": rng.choice(platforms),
             "external_id": f"r-{i}",
