@@ -187,10 +187,18 @@ def _is_connection_error(exc: DBAPIError) -> bool:
     )
 
 
+# undefined_table, undefined_column, undefined_function
+_SCHEMA_MISSING = frozenset({"42P01", "42703", "42883"})
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     if _is_connection_error(exc):
         logger.warning("database unavailable: %s", type(exc.orig).__name__)
+        return _unavailable(request)
+    if getattr(exc.orig, "sqlstate", None) in _SCHEMA_MISSING:
+        # The database was emptied or rolled back under a running service: not ready.
+        logger.error("database schema is behind the code; run `controversy-api migrate`")
         return _unavailable(request)
     logger.exception("database error")
     return _internal(request)

@@ -172,3 +172,20 @@ async def test_openapi(client: AsyncClient) -> None:
     ):
         assert "get" in paths[path], path
     assert "Problem" in document["components"]["schemas"]
+
+
+
+async def test_api_is_503_when_the_schema_is_missing(
+    fresh_database: Any, settings: Settings
+) -> None:
+    url = await asyncio.to_thread(fresh_database)  # created, never migrated
+    app = create_app(settings.model_copy(update={"database_url": url}), database_url=url)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            response = await http.get(
+                "/v1/controversies", headers={"Authorization": "Bearer ck_sec_unknown"}
+            )
+    problem = assert_problem(response, 503)
+    assert response.headers["retry-after"]
+    assert "api_keys" not in problem["detail"]
