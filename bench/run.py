@@ -25,13 +25,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import Settings  # noqa: E402
-from app.db import make_engine, make_sessionmaker  # noqa: E402
-from app.demo.loader import load_demo  # noqa: E402
-from app.keys import service as keys_service  # noqa: E402
-from app.keys.schemas import KeyCreate  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.migrations import upgrade  # noqa: E402
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.demo.loader import load_demo
+from app.keys import service as keys_service
+from app.keys.schemas import KeyCreate
+from app.main import create_app
+from app.migrations import upgrade
 
 SYNTHETIC = int(os.environ.get("BENCH_CONTROVERSIES", "10000"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
@@ -102,8 +102,12 @@ async def main() -> None:
             key = await keys_service.create_key(
                 session,
                 data=KeyCreate.model_validate(
-                    {"name": "bench", "kind": "secret", "scopes": ["read", "write"],
-                     "rate_limit": 1_000_000}
+                    {
+                        "name": "bench",
+                        "kind": "secret",
+                        "scopes": ["read", "write"],
+                        "rate_limit": 1_000_000,
+                    }
                 ),
                 settings=settings,
             )
@@ -168,7 +172,7 @@ async def _ingest(client: httpx.AsyncClient) -> None:
     elapsed = time.perf_counter() - started
     print(f"{'re-ingest the same (all unchanged)':<38} {20_000 / elapsed:8.0f} mentions/s")
     concurrent = [
-        [{**m, "external_id": m["external_id"] + "-c"} for m in batch] for batch in batches
+        [{**m, "external_id": f"{m['external_id']}-c"} for m in batch] for batch in batches
     ]
     started = time.perf_counter()
     await asyncio.gather(*(client.post(path, json={"mentions": b}) for b in concurrent))

@@ -174,7 +174,6 @@ async def test_openapi(client: AsyncClient) -> None:
     assert "Problem" in document["components"]["schemas"]
 
 
-
 async def test_api_is_503_when_the_schema_is_missing(
     fresh_database: Any, settings: Settings
 ) -> None:
