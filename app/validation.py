@@ -51,8 +51,20 @@ HttpUrl = Annotated[
     AfterValidator(storable),
     AfterValidator(_http_url),
 ]
+
+
+def _path_or_http_url(value: str) -> str:
+    # A path on this API ("/v1/methodology") or an absolute http(s) URL; no other scheme.
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    return _http_url(value)
+
+
 RelativeOrHttpUrl = Annotated[
-    str, StringConstraints(min_length=1, max_length=2_048), AfterValidator(storable)
+    str,
+    StringConstraints(min_length=1, max_length=2_048),
+    AfterValidator(storable),
+    AfterValidator(_path_or_http_url),
 ]
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)

@@ -644,3 +644,22 @@ async def test_idempotency_released_after_a_server_error(
     retried = await client.post("/v1/controversies", json=NEW_CONTROVERSY, headers=headers)
     assert retried.status_code == 201
     assert "idempotent-replayed" not in retried.headers
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/v1/methodology", 201),
+        ("https://example.com/method", 201),
+        ("javascript:alert(1)", 422),
+        ("//evil.example/x", 422),
+    ],
+)
+async def test_methodology_url_is_a_path_or_http(
+    client: httpx.AsyncClient, url: str, status: int
+) -> None:
+    response = await client.post(
+        "/v1/controversies",
+        json={**NEW_CONTROVERSY, "analysis": {"generated_by": "Gemini", "methodology_url": url}},
+    )
+    assert response.status_code == status, response.text
