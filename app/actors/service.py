@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -281,31 +282,26 @@ async def set_side_archived(
     settings: Settings,
 ) -> SideRead | None:
     """Archive a side (its stances leave the card and the score) or restore it."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(session, "sides", side_id, controversy_id=controversy.id, archived=None)
-    if row is None:
-        raise NotFound(f"No side with id '{side_id}' in this controversy.")
-    if archived:
-        check_if_match(if_match, row["version"])
-    elif row["archived_at"] is not None and await repository.side_label_taken(
-        session, controversy.id, row["label"], side_id
-    ):
-        raise Conflict(f"A live side is labelled '{row['label']}'; rename one first.")
-    if (row["archived_at"] is not None) != archived:
-        await set_archived(session, "sides", side_id, archived)
-        await _after_side_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="side",
-            resource_id=side_id,
-            action="archive" if archived else "restore",
-        )
-    return (
-        None
-        if archived
-        else await get_side(session, controversy_id=controversy.id, side_id=side_id)
+
+    async def label_free(row: Any, controversy_id: uuid.UUID) -> None:
+        if await repository.side_label_taken(session, controversy_id, row["label"], side_id):
+            raise Conflict(f"A live side is labelled '{row['label']}'; rename one first.")
+
+    controversy_id = await controversy_service.set_child_archived(
+        session,
+        table="sides",
+        resource="side",
+        id_or_slug=id_or_slug,
+        row_id=side_id,
+        archived=archived,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_side_write(session, cid, now, settings),
+        before_restore=label_free,
     )
+    if archived:
+        return None
+    return await get_side(session, controversy_id=controversy_id, side_id=side_id)
 
 
 async def get_stance(
@@ -421,30 +417,23 @@ async def set_stance_archived(
     settings: Settings,
 ) -> StanceRead | None:
     """Archive a stance (the actor leaves the side) or restore it."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(
-        session, "stances", stance_id, controversy_id=controversy.id, archived=None
+
+    async def actor_free(row: Any, controversy_id: uuid.UUID) -> None:
+        if await repository.actor_stance_exists(session, controversy_id, row["actor_id"]):
+            raise Conflict("The actor already stands on a side of this controversy again.")
+
+    controversy_id = await controversy_service.set_child_archived(
+        session,
+        table="stances",
+        resource="stance",
+        id_or_slug=id_or_slug,
+        row_id=stance_id,
+        archived=archived,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_side_write(session, cid, now, settings),
+        before_restore=actor_free,
     )
-    if row is None:
-        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
     if archived:
-        check_if_match(if_match, row["version"])
-    elif row["archived_at"] is not None and await repository.actor_stance_exists(
-        session, controversy.id, row["actor_id"]
-    ):
-        raise Conflict("The actor already stands on a side of this controversy again.")
-    if (row["archived_at"] is not None) != archived:
-        await set_archived(session, "stances", stance_id, archived)
-        await _after_side_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="stance",
-            resource_id=stance_id,
-            action="archive" if archived else "restore",
-        )
-    return (
-        None
-        if archived
-        else await get_stance(session, controversy_id=controversy.id, stance_id=stance_id)
-    )
+        return None
+    return await get_stance(session, controversy_id=controversy_id, stance_id=stance_id)

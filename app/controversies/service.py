@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ from app.pagination import (
     decode_cursor,
     encode_cursor,
 )
-from app.repository_base import set_archived, update_row
+from app.repository_base import lock_row, set_archived, update_row
 
 CARD_TIMELINE_ITEMS = 10
 
@@ -292,3 +293,48 @@ async def restore(
             session, author=author, resource="controversy", resource_id=row.id, action="restore"
         )
     return await get_card(session, id_or_slug=str(row.id), at=now, settings=settings)
+
+
+AfterWrite = Callable[[uuid.UUID], Awaitable[None]]
+BeforeRestore = Callable[[Any, uuid.UUID], Awaitable[None]]
+
+
+async def set_child_archived(
+    session: AsyncSession,
+    *,
+    table: str,
+    resource: str,
+    id_or_slug: str,
+    row_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    author: Author,
+    after_write: AfterWrite,
+    before_restore: BeforeRestore | None = None,
+) -> uuid.UUID:
+    """Archive (If-Match required) or restore a row of a live controversy; returns its id.
+
+    The controversy is locked first, as in every write, then the row. `after_write` runs
+    when the state changed (e.g. touch and recompute); `before_restore` may refuse a restore.
+    """
+    controversy = await lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, table, row_id, controversy_id=controversy.id, archived=None)
+    if row is None:
+        raise NotFound(f"No {resource} with id '{row_id}' in this controversy.")
+    was_archived = row["archived_at"] is not None
+    if archived:
+        check_if_match(if_match, row["version"])
+    elif was_archived and before_restore is not None:
+        await before_restore(row, controversy.id)
+    if was_archived != archived:
+        await set_archived(session, table, row_id, archived)
+        await after_write(controversy.id)
+        await audit_service.record(
+            session,
+            author=author,
+            resource=resource,
+            resource_id=row_id,
+            action="archive" if archived else "restore",
+        )
+    controversy_id: uuid.UUID = controversy.id
+    return controversy_id

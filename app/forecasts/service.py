@@ -16,7 +16,7 @@ from app.etags import check_if_match
 from app.forecasts import repository
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
-from app.repository_base import lock_row, set_archived, update_row
+from app.repository_base import lock_row, update_row
 from app.schemas_base import non_null_changes
 
 
@@ -129,24 +129,21 @@ async def set_forecast_archived(
     author: Author,
 ) -> ForecastRead | None:
     """Archive (If-Match required) or restore a forecast."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(
-        session, "forecasts", forecast_id, controversy_id=controversy.id, archived=None
+
+    async def touch(controversy_id: uuid.UUID) -> None:
+        await controversy_service.touch(session, controversy_id=controversy_id)
+
+    controversy_id = await controversy_service.set_child_archived(
+        session,
+        table="forecasts",
+        resource="forecast",
+        id_or_slug=id_or_slug,
+        row_id=forecast_id,
+        archived=archived,
+        if_match=if_match,
+        author=author,
+        after_write=touch,
     )
-    if row is None:
-        raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
-    if archived:
-        check_if_match(if_match, row["version"])
-    if (row["archived_at"] is not None) != archived:
-        await set_archived(session, "forecasts", forecast_id, archived)
-        await controversy_service.touch(session, controversy_id=controversy.id)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="forecast",
-            resource_id=forecast_id,
-            action="archive" if archived else "restore",
-        )
     if archived:
         return None
-    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)
+    return await get_forecast(session, controversy_id=controversy_id, forecast_id=forecast_id)

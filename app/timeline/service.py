@@ -18,7 +18,7 @@ from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
 from app.etags import check_if_match
 from app.noise import service as noise_service
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
-from app.repository_base import lock_row, set_archived, update_row
+from app.repository_base import lock_row, update_row
 from app.schemas_base import non_null_changes
 from app.timeline import repository
 from app.timeline.schemas import (
@@ -269,20 +269,17 @@ async def set_event_archived(
     settings: Settings,
 ) -> EventRead | None:
     """Archive (If-Match required) or restore a milestone."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    event = await _lock_event(session, controversy.id, event_id, archived=None)
-    if archived:
-        check_if_match(if_match, event["version"])
-    if (event["archived_at"] is not None) != archived:
-        await set_archived(session, "timeline_events", event_id, archived)
-        await _after_event_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="event",
-            resource_id=event_id,
-            action="archive" if archived else "restore",
-        )
+    controversy_id = await controversy_service.set_child_archived(
+        session,
+        table="timeline_events",
+        resource="event",
+        id_or_slug=id_or_slug,
+        row_id=event_id,
+        archived=archived,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_event_write(session, cid, now, settings),
+    )
     if archived:
         return None
-    return await get_event(session, controversy_id=controversy.id, event_id=event_id)
+    return await get_event(session, controversy_id=controversy_id, event_id=event_id)
