@@ -93,9 +93,27 @@ class KeyRateLimiter:
             allowed=allowed, limit=limit, remaining=stats.remaining, reset_seconds=reset
         )
 
+    async def refund(self, key_id: str, limit: int) -> bool:
+        """Give one request back to the key's current window; False when the storage errs."""
+        if time.monotonic() < self._skip_until:
+            return False
+        item = RateLimitItemPerMinute(limit)
+        try:
+            async with asyncio.timeout(self.timeout * 4):
+                await self.storage.incr(item.key_for(key_id), item.get_expiry(), amount=-1)
+        except Exception as exc:  # fail open, as for hits
+            self._skip_until = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
+            logger.warning("rate-limit storage unavailable for a refund: %s", type(exc).__name__)
+            return False
+        return True
+
 
 class RateLimitHeaders:
-    """Copy the request's rate-limit status (set by the auth dependency) onto the response."""
+    """Copy the request's rate-limit status (set by the auth dependency) onto the response.
+
+    A conditional GET answered 304 is refunded: revalidating costs the client nothing, so
+    polling with If-None-Match is the cheap way to stay fresh.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -110,9 +128,30 @@ class RateLimitHeaders:
         async def send_with_headers(message: Message) -> None:
             status = state.get(STATE_KEY)
             if message["type"] == "http.response.start" and isinstance(status, RateLimitStatus):
+                if message["status"] == 304:
+                    status = await _refund_revalidation(scope, state, status)
                 headers = MutableHeaders(scope=message)
                 for name, value in status.headers().items():
                     headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+async def _refund_revalidation(
+    scope: Scope, state: dict[str, object], status: RateLimitStatus
+) -> RateLimitStatus:
+    key = state.get("api_key")
+    key_id = getattr(key, "id", None)
+    if key_id is None:
+        return status
+    from app.keys.runtime import runtime_of
+
+    if not await runtime_of(scope["app"]).limiter.refund(str(key_id), status.limit):
+        return status
+    return RateLimitStatus(
+        allowed=True,
+        limit=status.limit,
+        remaining=min(status.limit, status.remaining + 1),
+        reset_seconds=status.reset_seconds,
+    )
