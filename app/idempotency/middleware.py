@@ -10,12 +10,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from datetime import UTC, datetime
 
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
 from app.idempotency import repository
+from app.keys import service as keys_service
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +61,7 @@ class IdempotencyMiddleware:
             if not claimed:
                 await self._answer_repeat(scope, receive, send, engine, owner, key, request_hash)
                 return
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, DBAPIError) as exc:
             logger.warning("idempotency store unavailable: %s", type(exc).__name__)
             await _problem(
                 scope,
@@ -105,7 +108,11 @@ class IdempotencyMiddleware:
             for name, value in start_headers
             if name.decode("latin-1").lower() in _REPLAYED_HEADERS
         ]
-        await repository.complete(engine, owner, key, status, kept, b"".join(chunks))  # type: ignore[arg-type]
+        try:
+            await repository.complete(engine, owner, key, status, kept, b"".join(chunks))  # type: ignore[arg-type]
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            # The answer is already sent; the key stays "running" and frees itself later.
+            logger.warning("could not store an idempotent answer: %s", type(exc).__name__)
 
     async def _answer_repeat(
         self,
@@ -153,6 +160,10 @@ class IdempotencyMiddleware:
                 retry_after="1",
             )
             return
+        if not await _credentials_still_valid(scope):
+            # A revoked or expired key gets its 401 from the app, not a stored answer.
+            await self.app(scope, _empty_body, send)
+            return
         raw = [
             (name.encode("latin-1"), value.encode("latin-1"))
             for name, value in record.response_headers or []
@@ -177,6 +188,23 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
         digest.update(part.encode() + b"\0")
     digest.update(body)
     return digest.hexdigest()
+
+
+async def _credentials_still_valid(scope: Scope) -> bool:
+    authorization = Headers(scope=scope).get("authorization", "")
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret:
+        return False
+    app = scope["app"]
+    async with app.state.sessionmaker() as session:
+        key = await keys_service.authenticate(
+            session, secret=secret.strip(), settings=app.state.settings, now=datetime.now(UTC)
+        )
+    return key is not None
+
+
+async def _empty_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -663,3 +663,17 @@ async def test_methodology_url_is_a_path_or_http(
         json={**NEW_CONTROVERSY, "analysis": {"generated_by": "Gemini", "methodology_url": url}},
     )
     assert response.status_code == status, response.text
+
+
+async def test_a_revoked_key_gets_no_replay(
+    client: httpx.AsyncClient, admin_key: Any, make_key: Any, anon_client: httpx.AsyncClient
+) -> None:
+    writer = await make_key(scopes=["read", "write"], name="writer")
+    headers = {"Authorization": f"Bearer {writer.key}", "Idempotency-Key": "once"}
+    first = await anon_client.post("/v1/controversies", json=NEW_CONTROVERSY, headers=headers)
+    assert first.status_code == 201
+    revoked = await client.delete(f"/v1/keys/{writer.id}")
+    assert revoked.status_code == 200
+    replay = await anon_client.post("/v1/controversies", json=NEW_CONTROVERSY, headers=headers)
+    is_problem(replay, 401)
+    assert "idempotent-replayed" not in replay.headers
