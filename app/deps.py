@@ -14,18 +14,21 @@ from app.audit.service import Author
 from app.config import Settings
 from app.db import session_scope
 
+# Every dependency is async: FastAPI runs plain functions in a thread pool, and a thread hop
+# per dependency per request costs more than the work they do.
+
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     async for session in session_scope(request.app.state.sessionmaker):
         yield session
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _request_time(request: Request) -> datetime:
+async def _request_time(request: Request) -> datetime:
     # One clock reading per request, so every value in a response is evaluated at one time.
     if "request_time" not in request.state._state:
         request.state.request_time = datetime.now(UTC)
@@ -48,7 +51,7 @@ IdOrSlug = Annotated[
 ]
 
 
-def _author(request: Request) -> Author:
+async def _author(request: Request) -> Author:
     key = getattr(request.state, "api_key", None)
     actor = getattr(key, "public_id", None) or "anonymous"
     return Author(actor=str(actor), request_id=correlation_id.get())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic.config import Config
@@ -32,8 +33,9 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+@lru_cache(maxsize=1)
 def head_revision() -> str | None:
-    """The newest revision the code knows."""
+    """The newest revision the code knows (read from the migration files once)."""
     script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
     return script.get_current_head()
 
