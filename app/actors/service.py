@@ -246,28 +246,25 @@ async def update_side(
     settings: Settings,
 ) -> SideRead:
     """Change a side (If-Match required)."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(session, "sides", side_id, controversy_id=controversy.id)
-    if row is None:
-        raise NotFound(f"No side with id '{side_id}' in this controversy.")
-    check_if_match(if_match, row["version"])
-    changes = non_null_changes(data)
-    if "label" in changes and await repository.side_label_taken(
-        session, controversy.id, changes["label"], side_id
-    ):
-        raise Conflict(f"This controversy already has a side labelled '{changes['label']}'.")
-    if changes:
-        await update_row(session, "sides", side_id, changes)
-        await _after_side_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="side",
-            resource_id=side_id,
-            action="update",
-            changes=data.model_dump(mode="json", exclude_unset=True),
-        )
-    return await get_side(session, controversy_id=controversy.id, side_id=side_id)
+
+    async def label_free(changes: dict[str, Any], controversy_id: uuid.UUID) -> None:
+        label = changes.get("label")
+        if label and await repository.side_label_taken(session, controversy_id, label, side_id):
+            raise Conflict(f"This controversy already has a side labelled '{label}'.")
+
+    controversy_id = await controversy_service.update_child(
+        session,
+        table="sides",
+        resource="side",
+        id_or_slug=id_or_slug,
+        row_id=side_id,
+        data=data,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_side_write(session, cid, now, settings),
+        validate=label_free,
+    )
+    return await get_side(session, controversy_id=controversy_id, side_id=side_id)
 
 
 async def set_side_archived(
@@ -376,33 +373,31 @@ async def update_stance(
     settings: Settings,
 ) -> StanceRead:
     """Change a claim or move the stance to another side (If-Match required)."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(session, "stances", stance_id, controversy_id=controversy.id)
-    if row is None:
-        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
-    check_if_match(if_match, row["version"])
-    changes = non_null_changes(data)
-    if (
-        "side_id" in changes
-        and await lock_row(session, "sides", changes["side_id"], controversy_id=controversy.id)
-        is None
-    ):
-        raise ValidationFailed(
-            "The target side is not a live side of this controversy.",
-            errors=[{"location": "body", "field": "side_id", "message": "unknown side"}],
-        )
-    if changes:
-        await update_row(session, "stances", stance_id, changes)
-        await _after_side_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="stance",
-            resource_id=stance_id,
-            action="update",
-            changes=data.model_dump(mode="json", exclude_unset=True),
-        )
-    return await get_stance(session, controversy_id=controversy.id, stance_id=stance_id)
+
+    async def side_is_live(changes: dict[str, Any], controversy_id: uuid.UUID) -> None:
+        target = changes.get("side_id")
+        if (
+            target
+            and await lock_row(session, "sides", target, controversy_id=controversy_id) is None
+        ):
+            raise ValidationFailed(
+                "The target side is not a live side of this controversy.",
+                errors=[{"location": "body", "field": "side_id", "message": "unknown side"}],
+            )
+
+    controversy_id = await controversy_service.update_child(
+        session,
+        table="stances",
+        resource="stance",
+        id_or_slug=id_or_slug,
+        row_id=stance_id,
+        data=data,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_side_write(session, cid, now, settings),
+        validate=side_is_live,
+    )
+    return await get_stance(session, controversy_id=controversy_id, stance_id=stance_id)
 
 
 async def set_stance_archived(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import service as audit_service
@@ -36,6 +38,7 @@ from app.pagination import (
     encode_cursor,
 )
 from app.repository_base import lock_row, set_archived, update_row
+from app.schemas_base import non_null_changes
 
 CARD_TIMELINE_ITEMS = 10
 
@@ -335,6 +338,60 @@ async def set_child_archived(
             resource=resource,
             resource_id=row_id,
             action="archive" if archived else "restore",
+        )
+    controversy_id: uuid.UUID = controversy.id
+    return controversy_id
+
+
+ValidateChanges = Callable[[dict[str, Any], uuid.UUID], Awaitable[None]]
+WriteExtra = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def update_child(
+    session: AsyncSession,
+    *,
+    table: str,
+    resource: str,
+    id_or_slug: str,
+    row_id: uuid.UUID,
+    data: BaseModel,
+    if_match: str | None,
+    author: Author,
+    after_write: AfterWrite,
+    validate: ValidateChanges | None = None,
+    extra_fields: frozenset[str] = frozenset(),
+    write_extra: WriteExtra | None = None,
+) -> uuid.UUID:
+    """Change some fields of a live row of a live controversy (If-Match required).
+
+    `validate` may refuse the changes; fields in `extra_fields` are not columns and are
+    handed to `write_extra` (e.g. a forecast's scenarios). Returns the controversy id.
+    """
+    controversy = await lock_live(session, id_or_slug=id_or_slug)
+    row = await lock_row(session, table, row_id, controversy_id=controversy.id)
+    if row is None:
+        raise NotFound(f"No {resource} with id '{row_id}' in this controversy.")
+    check_if_match(if_match, row["version"])
+    changes = non_null_changes(data)
+    if validate is not None:
+        await validate(changes, controversy.id)
+    if changes:
+        columns = {
+            name: value.value if isinstance(value, StrEnum) else value
+            for name, value in changes.items()
+            if name not in extra_fields
+        }
+        await update_row(session, table, row_id, columns)
+        if write_extra is not None:
+            await write_extra({k: v for k, v in changes.items() if k in extra_fields})
+        await after_write(controversy.id)
+        await audit_service.record(
+            session,
+            author=author,
+            resource=resource,
+            resource_id=row_id,
+            action="update",
+            changes=data.model_dump(mode="json", exclude_unset=True),
         )
     controversy_id: uuid.UUID = controversy.id
     return controversy_id

@@ -12,12 +12,9 @@ from app.audit import service as audit_service
 from app.audit.service import Author
 from app.controversies import service as controversy_service
 from app.errors import BadCursor, NotFound
-from app.etags import check_if_match
 from app.forecasts import repository
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
-from app.repository_base import lock_row, update_row
-from app.schemas_base import non_null_changes
 
 
 async def list_forecasts(
@@ -94,29 +91,28 @@ async def update_forecast(
     author: Author,
 ) -> ForecastRead:
     """Review or correct a forecast (If-Match required)."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    row = await lock_row(session, "forecasts", forecast_id, controversy_id=controversy.id)
-    if row is None:
-        raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
-    check_if_match(if_match, row["version"])
-    changes = non_null_changes(data)
-    scenarios = changes.pop("scenarios", None)
-    if "review_status" in changes:
-        changes["review_status"] = changes["review_status"].value
-    if changes or scenarios is not None:
-        await update_row(session, "forecasts", forecast_id, changes)
-        if scenarios is not None:
-            await repository.replace_scenarios(session, forecast_id, _scenarios(scenarios))
-        await controversy_service.touch(session, controversy_id=controversy.id)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="forecast",
-            resource_id=forecast_id,
-            action="update",
-            changes=data.model_dump(mode="json", exclude_unset=True),
-        )
-    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)
+
+    async def replace_scenarios(extra: dict[str, Any]) -> None:
+        if extra.get("scenarios") is not None:
+            await repository.replace_scenarios(session, forecast_id, _scenarios(extra["scenarios"]))
+
+    async def touch(controversy_id: uuid.UUID) -> None:
+        await controversy_service.touch(session, controversy_id=controversy_id)
+
+    controversy_id = await controversy_service.update_child(
+        session,
+        table="forecasts",
+        resource="forecast",
+        id_or_slug=id_or_slug,
+        row_id=forecast_id,
+        data=data,
+        if_match=if_match,
+        author=author,
+        after_write=touch,
+        extra_fields=frozenset({"scenarios"}),
+        write_extra=replace_scenarios,
+    )
+    return await get_forecast(session, controversy_id=controversy_id, forecast_id=forecast_id)
 
 
 async def set_forecast_archived(

@@ -13,13 +13,9 @@ from app.audit import service as audit_service
 from app.audit.service import Author
 from app.config import Settings
 from app.controversies import service as controversy_service
-from app.enums import EventKind
 from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
-from app.etags import check_if_match
 from app.noise import service as noise_service
 from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
-from app.repository_base import lock_row, update_row
-from app.schemas_base import non_null_changes
 from app.timeline import repository
 from app.timeline.schemas import (
     EventCreate,
@@ -215,17 +211,6 @@ async def _after_event_write(
     )
 
 
-async def _lock_event(
-    session: AsyncSession, controversy_id: uuid.UUID, event_id: uuid.UUID, archived: bool | None
-) -> Any:
-    row = await lock_row(
-        session, "timeline_events", event_id, controversy_id=controversy_id, archived=archived
-    )
-    if row is None:
-        raise NotFound(f"No event with id '{event_id}' in this controversy.")
-    return row
-
-
 async def update_event(
     session: AsyncSession,
     *,
@@ -238,23 +223,18 @@ async def update_event(
     settings: Settings,
 ) -> EventRead:
     """Change a milestone (If-Match required)."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    event = await _lock_event(session, controversy.id, event_id, archived=False)
-    check_if_match(if_match, event["version"])
-    changes = non_null_changes(data)
-    if changes:
-        values = {k: (v.value if isinstance(v, EventKind) else v) for k, v in changes.items()}
-        await update_row(session, "timeline_events", event_id, values)
-        await _after_event_write(session, controversy.id, now, settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="event",
-            resource_id=event_id,
-            action="update",
-            changes=data.model_dump(mode="json", exclude_unset=True),
-        )
-    return await get_event(session, controversy_id=controversy.id, event_id=event_id)
+    controversy_id = await controversy_service.update_child(
+        session,
+        table="timeline_events",
+        resource="event",
+        id_or_slug=id_or_slug,
+        row_id=event_id,
+        data=data,
+        if_match=if_match,
+        author=author,
+        after_write=lambda cid: _after_event_write(session, cid, now, settings),
+    )
+    return await get_event(session, controversy_id=controversy_id, event_id=event_id)
 
 
 async def set_event_archived(
