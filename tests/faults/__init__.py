@@ -1,0 +1,1 @@
+"""Fault injection between the API and PostgreSQL."""
