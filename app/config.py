@@ -26,7 +26,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     seed_demo_on_empty: bool = True
     db_pool_size: int = Field(default=10, ge=1, le=100)
-    db_statement_timeout_ms: int = Field(default=15_000, ge=100)
+    db_pool_timeout_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="Longest wait for a pooled connection, then 503."
+    )
+    db_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    db_statement_timeout_ms: int = Field(
+        default=5_000,
+        ge=100,
+        le=600_000,
+        description="Server-side statement timeout; the client gives up one second later.",
+    )
     noise_half_life_days: float = Field(default=7.0, gt=0, le=365)
     noise_weights: dict[str, float] = Field(default_factory=default_weights)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -40,6 +49,15 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = Field(default=5.0, gt=0, le=3600)
     key_origins_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
     key_last_used_interval_seconds: float = Field(default=60.0, ge=0, le=3600)
+    cursor_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs list cursors (default: API_KEY_PEPPER); the same on every instance.",
+    )
+
+    @property
+    def db_command_timeout_seconds(self) -> float:
+        """The client-side limit per statement: the server's limit plus a second to say so."""
+        return self.db_statement_timeout_ms / 1000 + 1.0
 
     @field_validator("noise_weights")
     @classmethod

@@ -1,10 +1,13 @@
-"""Engine, sessions and the one dependency that commits or rolls back."""
+"""Engine and sessions: bounded waits everywhere, so a sick database is a fast 503, never a hang."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -12,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app import db_errors
 from app.config import Settings
 
 
@@ -31,13 +35,16 @@ def sync_url(url: str) -> str:
 
 
 def make_engine(url: str, settings: Settings) -> AsyncEngine:
-    """An asyncpg engine with a bounded pool and a statement timeout."""
-    return create_async_engine(
+    """An asyncpg engine with a bounded pool, and timeouts on connecting and on every statement.
+
+    No pre-ping (it costs three round trips per checkout): a connection found dead is
+    invalidated when it fails, with every older one in the pool, and the request gets a 503.
+    """
+    engine = create_async_engine(
         async_url(url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
-        pool_timeout=10,
+        pool_timeout=settings.db_pool_timeout_seconds,
         connect_args={
             "server_settings": {
                 "statement_timeout": str(settings.db_statement_timeout_ms),
@@ -48,9 +55,32 @@ def make_engine(url: str, settings: Settings) -> AsyncEngine:
                 "plan_cache_mode": "force_custom_plan",
                 "application_name": "controversy-api",
             },
-            "timeout": 5,
+            "timeout": settings.db_connect_timeout_seconds,
+            # The client-side limit: a frozen server (no answer at all) is given up on here.
+            "command_timeout": settings.db_command_timeout_seconds,
         },
     )
+    event.listen(engine.sync_engine, "handle_error", _drop_broken_connections)
+    return engine
+
+
+def _drop_broken_connections(context: ExceptionContext) -> None:
+    # A statement that timed out on the client, or a server that is shutting down or starting,
+    # leaves a connection nobody should reuse: marking the error a disconnect makes SQLAlchemy
+    # close it (and recycle the pool) instead of handing it to the next request.
+    if _ends_the_connection(context.original_exception):
+        context.is_disconnect = True
+
+
+def _ends_the_connection(error: BaseException) -> bool:
+    if isinstance(error, TimeoutError | OSError | asyncpg.PostgresConnectionError):
+        return True
+    state = db_errors.sqlstate(error) or ""
+    return state.startswith("08") or state in _CONNECTION_ENDING_STATES
+
+
+# admin_shutdown, crash_shutdown, cannot_connect_now
+_CONNECTION_ENDING_STATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -59,7 +89,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """Yield a session; commit when the caller succeeds, roll back when it raises."""
+    """Yield a session; commit when the caller succeeds, roll back when it raises (CLI, jobs)."""
     async with maker() as session:
         try:
             yield session

@@ -12,12 +12,16 @@ from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from app import db_errors
 
 logger = logging.getLogger(__name__)
 
@@ -169,55 +173,60 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     if status == 404 and detail == "Not Found":
         detail = "No resource at this path."
+    headers = dict(getattr(exc, "headers", None) or {})
     if status == 405:
-        detail = f"{request.method} is not allowed on this path."
+        allowed = allowed_methods(request)
+        detail = f"{request.method} is not allowed on this path; use {', '.join(allowed)}."
+        headers["Allow"] = ", ".join(allowed)
     return problem_response(
         status=status,
         type_slug=phrase.lower().replace(" ", "-"),
         title=phrase,
         detail=detail,
         instance=request.url.path,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
 
 
-def _is_connection_error(exc: DBAPIError) -> bool:
-    return isinstance(exc, OperationalError | InterfaceError) or bool(
-        getattr(exc, "connection_invalidated", False)
-    )
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-# undefined_table, undefined_column, undefined_function
-_SCHEMA_MISSING = frozenset({"42P01", "42703", "42883"})
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (HEAD wherever GET is)."""
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return [*methods, "HEAD"] if "GET" in methods else methods
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
-    if _is_connection_error(exc):
-        logger.warning("database unavailable: %s", type(exc.orig).__name__)
-        return _unavailable(request)
-    if getattr(exc.orig, "sqlstate", None) in _SCHEMA_MISSING:
-        # The database was emptied or rolled back under a running service: not ready.
-        logger.error("database schema is behind the code; run `controversy-api migrate`")
-        return _unavailable(request)
-    logger.exception("database error")
+    if db_errors.is_database_unavailable(exc):
+        if db_errors.schema_missing(exc):
+            logger.error("database schema is behind the code; run `controversy-api migrate`")
+        else:
+            logger.warning("database unavailable: %s", db_errors.describe(exc))
+        return unavailable_response(request.url.path)
+    logger.exception("database error", exc_info=exc)
     return _internal(request)
 
 
-async def _os_error(request: Request, exc: Exception) -> JSONResponse:
-    # asyncpg raises plain OSError / ConnectionError when the server is down.
-    logger.warning("database connection failed: %s", type(exc).__name__)
-    return _unavailable(request)
+RETRY_AFTER_SECONDS = 2
 
 
-def _unavailable(request: Request) -> JSONResponse:
+def unavailable_response(path: str | None) -> JSONResponse:
+    """The 503 for a database that is down, starting, frozen, overloaded or behind the code."""
     return problem_response(
         status=503,
         type_slug="unavailable",
         title="Service unavailable",
-        detail="The database is unreachable; retry shortly.",
-        instance=request.url.path,
-        headers={"Retry-After": "5"},
+        detail="The database is unavailable right now; retry shortly.",
+        instance=path,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -232,6 +241,9 @@ def _internal(request: Request) -> JSONResponse:
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    if db_errors.is_database_unavailable(exc):
+        logger.warning("database unavailable: %s", db_errors.describe(exc))
+        return unavailable_response(request.url.path)
     logger.exception("unhandled error", exc_info=exc)
     return _internal(request)
 
@@ -241,9 +253,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(DBAPIError, _database_error)
-    # OSError covers refused connections, timeouts and unresolvable hosts alike.
-    app.add_exception_handler(OSError, _os_error)
+    # Registered per class, so these answers pass through every middleware (CORS, request id,
+    # rate headers); a handler for Exception itself runs outside all of them.
+    for database_error in (SQLAlchemyError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unhandled)
 
 
