@@ -12,14 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Author
 from app.config import Settings
-from app.db import session_scope
+from app.unit_of_work import SESSION_STATE_KEY
 
 # Every dependency is async: FastAPI runs plain functions in a thread pool, and a thread hop
 # per dependency per request costs more than the work they do.
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(request.app.state.sessionmaker):
+    # A write's session belongs to its unit of work, which commits before the answer is sent.
+    # A read gets its own session, closed when the route returns (scope="function" below), so
+    # its connection is back in the pool before the answer is sent.
+    unit = request.scope.get("state", {}).get(SESSION_STATE_KEY)
+    if unit is not None:
+        yield unit
+        return
+    async with request.app.state.sessionmaker() as session:
         yield session
 
 
@@ -36,7 +43,7 @@ async def _request_time(request: Request) -> datetime:
     return now
 
 
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 NowDep = Annotated[datetime, Depends(_request_time)]
 

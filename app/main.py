@@ -12,7 +12,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 
-from app import health
+from app import health, pagination
 from app.actors.router import router as actors_router
 from app.audit.router import router as audit_router
 from app.config import Settings, get_settings
@@ -20,15 +20,21 @@ from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers, problem_responses
 from app.forecasts.router import router as forecasts_router
-from app.idempotency.middleware import IdempotencyMiddleware
 from app.keys import runtime as keys_runtime
 from app.keys.auth import authorize
 from app.keys.origins import KeyOriginsCORSMiddleware
 from app.keys.ratelimit import RateLimitHeaders
 from app.keys.router import router as keys_router
-from app.middleware import AccessLog, BodySizeLimit, ETagMiddleware, RejectUnstorableInput
+from app.middleware import (
+    AccessLog,
+    BodySizeLimit,
+    ETagMiddleware,
+    HeadAsGet,
+    RejectUnstorableInput,
+)
 from app.noise.router import router as noise_router
 from app.timeline.router import router as timeline_router
+from app.unit_of_work import UnitOfWorkMiddleware
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -85,15 +91,20 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         description=DESCRIPTION,
         lifespan=lifespan,
         separate_input_output_schemas=True,
+        # No trailing-slash redirects: their Location would be built from the Host header, and
+        # each redirected path would become a metrics label of its own.
+        redirect_slashes=False,
     )
     app.state.settings = settings
+    secret = settings.cursor_secret.get_secret_value() or settings.api_key_pepper.get_secret_value()
+    pagination.configure_signing_key(secret)
     install_error_handlers(app)
     keys_runtime.install(app, settings)
     app.include_router(health.router)
     app.include_router(_api_router())
 
     app.add_middleware(ETagMiddleware)
-    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(UnitOfWorkMiddleware)
     app.add_middleware(RejectUnstorableInput)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -121,13 +132,14 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         ],
         max_age=600,
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(AccessLog)
     app.add_middleware(
         CorrelationIdMiddleware,
         header_name="X-Request-ID",
         validator=lambda value: bool(_REQUEST_ID.match(value)),
     )
-    Instrumentator(excluded_handlers=["/metrics"]).instrument(app).expose(
-        app, include_in_schema=False
-    )
+    Instrumentator(excluded_handlers=["/metrics"], should_group_untemplated=True).instrument(
+        app
+    ).expose(app, include_in_schema=False)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, LargeBinary, Text
+from sqlalchemy import Column, Index, Integer, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -14,17 +14,14 @@ from app.models_base import timestamp, utcnow
 
 class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_keys"
-    __table_args__ = (
-        CheckConstraint("state IN ('running', 'done')", name="ck_idempotency_keys_state"),
-        Index("ix_idempotency_keys_expires", "expires_at"),
-    )
+    __table_args__ = (Index("ix_idempotency_keys_expires", "expires_at"),)
 
     # Who sent it (a hash of the credentials) and the client's key: one namespace per caller.
     owner: str = Field(sa_column=Column(Text, primary_key=True))
     key: str = Field(sa_column=Column(Text, primary_key=True))
     request_hash: str = Field(sa_column=Column(Text, nullable=False))
-    state: str = Field(sa_column=Column(Text, nullable=False))
-    response_status: int | None = Field(default=None, sa_column=Column(Integer))
+    # Only committed answers exist: the record is written in the write's own transaction.
+    response_status: int = Field(sa_column=Column(Integer, nullable=False))
     response_headers: list[Any] | None = Field(default=None, sa_column=Column(JSONB))
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

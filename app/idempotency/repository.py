@@ -1,82 +1,96 @@
-"""SQL for stored POST answers."""
+"""SQL for stored POST answers, run inside the write's own transaction."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncSession
 
 RETENTION = "24 hours"
-# A first attempt that has been "running" this long is taken as dead (its process crashed
-# between the write's commit and storing the answer) and the key can be used again.
-ABANDONED_AFTER = "5 minutes"
 
 
-async def claim(engine: AsyncEngine, owner: str, key: str, request_hash: str) -> bool:
-    """Take the key for a first attempt; False when an unexpired record exists."""
-    async with engine.begin() as connection:
-        claimed = await connection.scalar(
+@dataclass(frozen=True)
+class StoredAnswer:
+    """The answer a committed first attempt gave."""
+
+    request_hash: str
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def lock_id(owner: str, key: str) -> int:
+    """A signed 64-bit advisory-lock id for one (owner, key)."""
+    digest = hashlib.blake2b(f"{owner}\0{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def try_lock(session: AsyncSession, owner: str, key: str) -> bool:
+    """Take the key for this transaction; False when another transaction holds it.
+
+    A transaction-level advisory lock is released by COMMIT, ROLLBACK or a lost connection, so a
+    crashed or failed attempt frees its key at once.
+    """
+    locked = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id(owner, key)}
+    )
+    return bool(locked)
+
+
+async def stored(session: AsyncSession, owner: str, key: str) -> StoredAnswer | None:
+    """The unexpired answer stored for a key."""
+    row = (
+        await session.execute(
             text(
-                "INSERT INTO idempotency_keys (owner, key, request_hash, state, expires_at)"
-                f" VALUES (:owner, :key, :hash, 'running', now() + interval '{RETENTION}')"
-                " ON CONFLICT (owner, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-                " state = 'running', response_status = NULL, response_headers = NULL,"
-                " response_body = NULL, created_at = now(), expires_at = EXCLUDED.expires_at"
-                " WHERE idempotency_keys.expires_at < now() OR (idempotency_keys.state = 'running'"
-                f" AND idempotency_keys.created_at < now() - interval '{ABANDONED_AFTER}')"
-                " RETURNING true"
+                "SELECT request_hash, response_status, response_headers, response_body"
+                " FROM idempotency_keys WHERE owner = :owner AND key = :key AND expires_at > now()"
             ),
-            {"owner": owner, "key": key, "hash": request_hash},
-        )
-    return bool(claimed)
-
-
-async def existing(engine: AsyncEngine, owner: str, key: str) -> Any:
-    """The stored record of a key."""
-    async with engine.connect() as connection:
-        return (
-            await connection.execute(
-                text(
-                    "SELECT request_hash, state, response_status, response_headers,"
-                    " response_body FROM idempotency_keys WHERE owner = :owner AND key = :key"
-                ),
-                {"owner": owner, "key": key},
-            )
-        ).one_or_none()
-
-
-async def complete(
-    engine: AsyncEngine,
-    owner: str,
-    key: str,
-    status: int,
-    headers: list[tuple[str, str]],
-    body: bytes,
-) -> None:
-    """Store the answer of the first attempt."""
-    async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "UPDATE idempotency_keys SET state = 'done', response_status = :status,"
-                " response_headers = CAST(:headers AS jsonb), response_body = :body"
-                " WHERE owner = :owner AND key = :key"
-            ),
-            {
-                "owner": owner,
-                "key": key,
-                "status": status,
-                "headers": json.dumps(headers),
-                "body": body,
-            },
-        )
-
-
-async def release(engine: AsyncEngine, owner: str, key: str) -> None:
-    """Forget a key whose first attempt failed on our side, so a retry runs again."""
-    async with engine.begin() as connection:
-        await connection.execute(
-            text("DELETE FROM idempotency_keys WHERE owner = :owner AND key = :key"),
             {"owner": owner, "key": key},
         )
+    ).one_or_none()
+    if row is None:
+        return None
+    headers: list[Any] = row.response_headers or []
+    return StoredAnswer(
+        request_hash=row.request_hash,
+        status=row.response_status,
+        headers=[(str(name), str(value)) for name, value in headers],
+        body=bytes(row.response_body or b""),
+    )
+
+
+async def store(
+    session: AsyncSession, owner: str, key: str, request_hash: str, answer: StoredAnswer
+) -> None:
+    """Keep the answer in the write's transaction (replacing an expired record of the key)."""
+    await session.execute(
+        text(
+            "INSERT INTO idempotency_keys (owner, key, request_hash, response_status,"
+            " response_headers, response_body, expires_at)"
+            f" VALUES (:owner, :key, :hash, :status, CAST(:headers AS jsonb), :body,"
+            f" now() + interval '{RETENTION}')"
+            " ON CONFLICT (owner, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+            " response_status = EXCLUDED.response_status,"
+            " response_headers = EXCLUDED.response_headers,"
+            " response_body = EXCLUDED.response_body, created_at = now(),"
+            " expires_at = EXCLUDED.expires_at"
+        ),
+        {
+            "owner": owner,
+            "key": key,
+            "hash": request_hash,
+            "status": answer.status,
+            "headers": json.dumps(answer.headers),
+            "body": answer.body,
+        },
+    )
+
+
+async def prune(session: AsyncSession) -> int:
+    """Delete expired records; returns how many."""
+    result = await session.execute(text("DELETE FROM idempotency_keys WHERE expires_at <= now()"))
+    return int(getattr(result, "rowcount", 0) or 0)

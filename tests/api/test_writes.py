@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.idempotency.middleware import fingerprint, owner_of
+from app.idempotency.repository import lock_id
+from app.unit_of_work import owner_of
 
 NEW_CONTROVERSY = {
     "slug": "model-card-dispute",
@@ -237,7 +238,7 @@ async def test_event_lifecycle_moves_last_activity(client: httpx.AsyncClient) ->
     created = await client.post(
         f"/v1/controversies/{cid}/events",
         json={
-            "occurred_at": "2030-01-01T00:00:00+02:00",
+            "occurred_at": "2025-01-01T00:00:00+02:00",
             "title": "Hearing",
             "kind": "legal",
             "source_url": "https://example.com/hearing",
@@ -245,9 +246,9 @@ async def test_event_lifecycle_moves_last_activity(client: httpx.AsyncClient) ->
     )
     assert created.status_code == 201, created.text
     event = created.json()
-    assert event["occurred_at"] == "2029-12-31T22:00:00Z"
+    assert event["occurred_at"] == "2024-12-31T22:00:00Z"
     noise = (await client.get(f"/v1/controversies/{cid}/noise")).json()
-    assert noise["last_activity_at"] == "2029-12-31T22:00:00Z"
+    assert noise["last_activity_at"] == "2024-12-31T22:00:00Z"
 
     read = await client.get(f"/v1/controversies/{cid}/events/{event['id']}")
     updated = await client.patch(
@@ -268,6 +269,32 @@ async def test_event_lifecycle_moves_last_activity(client: httpx.AsyncClient) ->
     assert noise["last_activity_at"] == card["created_at"]
     restored = await client.post(f"/v1/controversies/{cid}/events/{event['id']}/restore")
     assert restored.status_code == 200
+
+
+@pytest.mark.parametrize("occurred_at", ["9999-12-31T00:00:00Z", "2199-01-01T00:00:00Z"])
+async def test_a_milestone_in_the_future_is_refused(
+    client: httpx.AsyncClient, occurred_at: str
+) -> None:
+    # A far-future milestone would become the last activity and pin the story to the top of
+    # "loudest now" for ever.
+    card = await create_controversy(client)
+    body = {"occurred_at": occurred_at, "title": "Later", "kind": "other"}
+    response = await client.post(f"/v1/controversies/{card['id']}/events", json=body)
+    problem = is_problem(response, 422)
+    assert problem["errors"][0]["field"].endswith("occurred_at")
+    past = await client.post(
+        f"/v1/controversies/{card['id']}/events",
+        json={**body, "occurred_at": "2026-01-01T00:00:00Z"},
+    )
+    assert past.status_code == 201
+    moved = await client.patch(
+        f"/v1/controversies/{card['id']}/events/{past.json()['id']}",
+        json={"occurred_at": occurred_at},
+        headers={"If-Match": past.headers["etag"]},
+    )
+    is_problem(moved, 422)
+    noise = (await client.get(f"/v1/controversies/{card['id']}/noise")).json()
+    assert noise["last_activity_at"] == "2026-01-01T00:00:00Z"
 
 
 async def test_forecast_supersedes_and_lifecycle(client: httpx.AsyncClient) -> None:
@@ -591,30 +618,25 @@ async def test_idempotent_replay(
     is_problem(other_body, 422)
 
 
-async def test_idempotency_key_in_flight_is_409(
+async def test_idempotency_key_in_flight_is_409_then_free_when_it_ends(
     client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
     body = json.dumps(NEW_CONTROVERSY).encode()
-    # A first attempt with this key and body is still running.
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            text(
-                "INSERT INTO idempotency_keys (owner, key, request_hash, state, expires_at)"
-                " VALUES (:owner, 'k', :hash, 'running', now() + interval '1 hour')"
-            ),
-            {
-                "owner": owner_of(client.headers["authorization"]),
-                "hash": fingerprint("POST", "/v1/controversies", "", body),
-            },
+    headers = {"Idempotency-Key": "k", "Content-Type": "application/json"}
+    owner = owner_of(client.headers["authorization"])
+    # A first attempt with this key is in flight: its transaction holds the key's lock.
+    async with sessionmaker() as in_flight:
+        await in_flight.execute(
+            text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id(owner, "k")}
         )
-    response = await client.post(
-        "/v1/controversies",
-        content=body,
-        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
-    )
-    is_problem(response, 409)
-    assert response.headers["retry-after"] == "1"
+        response = await client.post("/v1/controversies", content=body, headers=headers)
+        is_problem(response, 409)
+        assert response.headers["retry-after"] == "1"
+        await in_flight.rollback()  # the attempt died: nothing was stored, the key is free
     assert await count(sessionmaker, "SELECT count(*) FROM controversies") == 0
+    retried = await client.post("/v1/controversies", content=body, headers=headers)
+    assert retried.status_code == 201
+    assert "idempotent-replayed" not in retried.headers
 
 
 async def test_idempotency_released_after_a_server_error(
