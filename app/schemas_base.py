@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
+from app.validation import in_time_range
 
-def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
-        raise ValueError("is outside the supported time range") from exc
-
-
-UTCDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
-"""An RFC 3339 time with a zone, normalised to UTC."""
+UTCDatetime = Annotated[AwareDatetime, AfterValidator(in_time_range)]
+"""An RFC 3339 time with a zone, normalised to UTC, within 1900–2199."""
 
 
 class ReadModel(BaseModel):

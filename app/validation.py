@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
+
+# Every time and date the API takes lies in this range. Far inside what Python (years 1–9999)
+# and PostgreSQL can hold, so arithmetic on it (a 30-day wave, a 1,000-week history, the
+# conversion to UTC) can never overflow into a 500.
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+EARLIEST_DATE = EARLIEST_TIME.date()
+LATEST_DATE = LATEST_TIME.date()
+
+
+def in_time_range(value: datetime) -> datetime:
+    """A zoned time inside the supported range, in UTC."""
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValueError("is outside the supported time range (1900–2199)") from exc
+    if not EARLIEST_TIME <= in_utc <= LATEST_TIME:
+        raise ValueError("is outside the supported time range (1900–2199)")
+    return in_utc
+
+
+def in_date_range(value: date) -> date:
+    """A date inside the supported range."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError("is outside the supported date range (1900–2199)")
+    return value
 
 
 def storable(value: str) -> str:
@@ -69,6 +96,7 @@ RelativeOrHttpUrl = Annotated[
 ExternalId = Annotated[
     str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable)
 ]
+SupportedDate = Annotated[date, AfterValidator(in_date_range)]
 Percent = Annotated[int, Field(ge=0, le=100)]
 Count = Annotated[int, Field(ge=0, le=10**15)]
 

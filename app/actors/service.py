@@ -27,10 +27,10 @@ from app.audit.service import Author
 from app.config import Settings
 from app.controversies import service as controversy_service
 from app.enums import ActorKind
-from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.etags import check_if_match
 from app.noise import service as noise_service
-from app.pagination import Page, cursor_uuid, decode_cursor, encode_cursor
+from app.pagination import Page, cursor_text, cursor_uuid, make_page, read_cursor
 from app.repository_base import lock_row, set_archived, update_row
 from app.schemas_base import non_null_changes
 
@@ -52,20 +52,15 @@ async def list_actors(
     session: AsyncSession, *, q: str | None, kind: str | None, cursor: str | None, limit: int
 ) -> Page[ActorRead]:
     """Actors in name order."""
-    name = "actors"
-    after = None
-    if cursor is not None:
-        key = decode_cursor(cursor, name)
-        if len(key) != 2 or not isinstance(key[0], str):
-            raise BadCursor("The cursor is not valid; start again without one.")
-        after = (key[0], cursor_uuid(key[1]))
+    after = read_cursor(cursor, "actors", cursor_text, cursor_uuid)
     rows = await repository.actors_page(session, q=q, kind=kind, after=after, limit=limit + 1)
-    items = [ActorRead.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(name, [last.name, str(last.id)])
-    return Page[ActorRead](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows,
+        limit=limit,
+        name="actors",
+        position=lambda row: (row.name, row.id),
+        item=ActorRead.model_validate,
+    )
 
 
 def normalise_name(name: str) -> str:

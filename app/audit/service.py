@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
 from app.audit.schemas import AuditEntryRead
-from app.errors import BadCursor
-from app.pagination import Page, decode_cursor, encode_cursor
+from app.pagination import Page, cursor_int, make_page, read_cursor
 
 
 @dataclass(frozen=True)
@@ -52,15 +51,18 @@ async def list_entries(
     limit: int,
 ) -> Page[AuditEntryRead]:
     """Audit entries, newest first."""
-    before = None
-    if cursor is not None:
-        key = decode_cursor(cursor, "audit")
-        if len(key) != 1 or not isinstance(key[0], int) or isinstance(key[0], bool):
-            raise BadCursor("The cursor is not valid; start again without one.")
-        before = key[0]
+    before = read_cursor(cursor, "audit", cursor_int)
     rows = await repository.page(
-        session, resource=resource, resource_id=resource_id, before_id=before, limit=limit + 1
+        session,
+        resource=resource,
+        resource_id=resource_id,
+        before_id=before[0] if before else None,
+        limit=limit + 1,
     )
-    items = [AuditEntryRead.model_validate(row) for row in rows[:limit]]
-    next_cursor = encode_cursor("audit", [rows[limit - 1].id]) if len(rows) > limit else None
-    return Page[AuditEntryRead](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows,
+        limit=limit,
+        name="audit",
+        position=lambda row: (row.id,),
+        item=AuditEntryRead.model_validate,
+    )

@@ -25,7 +25,7 @@ from app.controversies.schemas import (
     ControversyUpdate,
 )
 from app.enums import Category
-from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.etags import check_if_match
 from app.forecasts.schemas import ForecastRead
 from app.noise import service as noise_service
@@ -34,8 +34,8 @@ from app.pagination import (
     cursor_datetime,
     cursor_float,
     cursor_uuid,
-    decode_cursor,
-    encode_cursor,
+    make_page,
+    read_cursor,
 )
 from app.repository_base import lock_row, set_archived, update_row
 from app.schemas_base import non_null_changes
@@ -51,22 +51,12 @@ async def resolve(session: AsyncSession, *, id_or_slug: str) -> uuid.UUID:
     return controversy_id
 
 
-def _decode_after(cursor: str | None, sort: str) -> tuple[Any, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    key = decode_cursor(cursor, f"controversies:{sort}")
-    if len(key) != 2:
-        raise BadCursor("The cursor is not valid; start again without one.")
-    value = cursor_float(key[0]) if sort == "noise" else cursor_datetime(key[0])
-    return value, cursor_uuid(key[1])
-
-
-def _encode_after(row: Any, sort: str) -> str:
-    value = row.hot_key if sort == "noise" else getattr(row, f"{_SORT_FIELD[sort]}").isoformat()
-    return encode_cursor(f"controversies:{sort}", [value, str(row.id)])
-
-
-_SORT_FIELD = {"recent": "last_activity_at", "started": "started_at", "created": "created_at"}
+_SORT_FIELD = {
+    "noise": "hot_key",
+    "recent": "last_activity_at",
+    "started": "started_at",
+    "created": "created_at",
+}
 
 
 async def list_controversies(
@@ -80,18 +70,24 @@ async def list_controversies(
     settings: Settings,
 ) -> Page[ControversySummary]:
     """A page of compact cards, loudest first by default."""
+    name = f"controversies:{sort}"
+    sort_key = cursor_float if sort == "noise" else cursor_datetime
     rows = await repository.list_page(
         session,
         filters=filters,
         sort=sort,
-        after=_decode_after(cursor, sort),
+        after=read_cursor(cursor, name, sort_key, cursor_uuid),
         limit=limit,
         now=now,
         half_life_seconds=noise_service.half_life(settings).total_seconds(),
     )
-    items = [_summary(row, now, settings) for row in rows[:limit]]
-    next_cursor = _encode_after(rows[limit - 1], sort) if len(rows) > limit else None
-    return Page[ControversySummary](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows,
+        limit=limit,
+        name=name,
+        position=lambda row: (getattr(row, _SORT_FIELD[sort]), row.id),
+        item=lambda row: _summary(row, now, settings),
+    )
 
 
 def _summary(row: Any, now: datetime, settings: Settings) -> ControversySummary:

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.enums import ReviewStatus
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
-from app.validation import LongText, Name, Title
+from app.validation import LongText, Name, SupportedDate, Title
 
 
 class ScenarioRead(ReadModel):
@@ -35,7 +35,7 @@ class ScenarioWrite(WriteModel):
     title: Title
     description: LongText = ""
     probability: float | None = Field(default=None, ge=0, le=1)
-    horizon: date | None = None
+    horizon: SupportedDate | None = None
 
 
 class ForecastCreate(WriteModel):

@@ -11,32 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.audit import service as audit_service
 from app.audit.service import Author
 from app.controversies import service as controversy_service
-from app.errors import BadCursor, NotFound
+from app.errors import NotFound
 from app.forecasts import repository
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
-from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 
 
 async def list_forecasts(
     session: AsyncSession, *, controversy_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[ForecastRead]:
     """Forecasts newest first; older ones are marked superseded."""
-    name = "forecasts"
-    after = None
-    if cursor is not None:
-        key = decode_cursor(cursor, name)
-        if len(key) != 2:
-            raise BadCursor("The cursor is not valid; start again without one.")
-        after = (cursor_datetime(key[0]), cursor_uuid(key[1]))
+    after = read_cursor(cursor, "forecasts", cursor_datetime, cursor_uuid)
     rows = await repository.forecasts_page(
-        session, controversy_id=controversy_id, after=after, limit=limit + 1
+        session,
+        controversy_id=controversy_id,
+        after=after,
+        limit=limit + 1,
     )
-    items = [ForecastRead.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(name, [last.generated_at.isoformat(), str(last.id)])
-    return Page[ForecastRead](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows,
+        limit=limit,
+        name="forecasts",
+        position=lambda row: (row.generated_at, row.id),
+        item=ForecastRead.model_validate,
+    )
 
 
 async def get_forecast(

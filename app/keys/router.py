@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request
 
-from app.deps import NowDep, SessionDep, SettingsDep
+from app.deps import AuthorDep, NowDep, SessionDep, SettingsDep
 from app.keys import service
 from app.keys.auth import CurrentKey
 from app.keys.runtime import runtime_of
@@ -28,10 +28,10 @@ KeyId = Annotated[
 
 @router.post("/keys", operation_id="createKey", status_code=201)
 async def create_key(
-    data: KeyCreate, session: SessionDep, settings: SettingsDep, now: NowDep
+    data: KeyCreate, session: SessionDep, settings: SettingsDep, now: NowDep, author: AuthorDep
 ) -> KeyCreated:
     """Create a key. The `key` string is in this answer only: store it now."""
-    return await service.create_key(session, data=data, settings=settings, now=now)
+    return await service.create_key(session, data=data, settings=settings, author=author, now=now)
 
 
 @router.get("/keys", operation_id="listKeys")
@@ -49,9 +49,9 @@ async def get_key(key_id: KeyId, session: SessionDep) -> KeyRead:
 
 
 @router.delete("/keys/{key_id}", operation_id="revokeKey")
-async def revoke_key(key_id: KeyId, session: SessionDep, now: NowDep) -> KeyRead:
+async def revoke_key(key_id: KeyId, session: SessionDep, now: NowDep, author: AuthorDep) -> KeyRead:
     """Revoke a key at once. Revoking a revoked key changes nothing."""
-    return await service.revoke_key(session, public_id=key_id, now=now)
+    return await service.revoke_key(session, public_id=key_id, author=author, now=now)
 
 
 @router.post("/keys/{key_id}/rotate", operation_id="rotateKey")
@@ -60,12 +60,13 @@ async def rotate_key(
     session: SessionDep,
     settings: SettingsDep,
     now: NowDep,
+    author: AuthorDep,
     data: Annotated[KeyRotate | None, Body()] = None,
 ) -> KeyCreated:
     """New secret for a key; the old one keeps working for `grace_seconds` (default 24 h)."""
     grace = (data or KeyRotate()).grace_seconds
     return await service.rotate_key(
-        session, public_id=key_id, settings=settings, grace_seconds=grace, now=now
+        session, public_id=key_id, settings=settings, grace_seconds=grace, author=author, now=now
     )
 
 

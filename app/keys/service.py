@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import service as audit_service
+from app.audit.service import Author
 from app.config import Settings
-from app.errors import BadCursor, NotFound
+from app.errors import NotFound
 from app.keys import origins, repository, tokens
 from app.keys.models import ApiKey
 from app.keys.schemas import (
@@ -27,7 +29,7 @@ from app.keys.schemas import (
     UsageRead,
 )
 from app.models_base import utcnow
-from app.pagination import Page, cursor_datetime, decode_cursor, encode_cursor
+from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +67,30 @@ def _created(key: ApiKey, secret: str) -> KeyCreated:
     return KeyCreated(**to_read(key).model_dump(), key=secret)
 
 
+CLI_AUTHOR = Author(actor="cli")
+
+
+async def _audit(
+    session: AsyncSession, author: Author, key: ApiKey, action: str, changes: dict[str, Any]
+) -> None:
+    # Who changed which key and how; never a secret or a hash.
+    await audit_service.record(
+        session,
+        author=author,
+        resource="key",
+        resource_id=key.id,
+        action=action,
+        changes={"key_id": key.public_id, **changes},
+    )
+
+
 async def create_key(
-    session: AsyncSession, *, data: KeyCreate, settings: Settings, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    data: KeyCreate,
+    settings: Settings,
+    author: Author = CLI_AUTHOR,
+    now: datetime | None = None,
 ) -> KeyCreated:
     """Create a key and return it with its secret (the only time the secret is shown)."""
     secret = tokens.new_key(data.kind.value)
@@ -82,6 +106,7 @@ async def create_key(
         created_at=now or utcnow(),
     )
     await repository.add(session, key)
+    await _audit(session, author, key, "create", data.model_dump(mode="json"))
     origins.invalidate()
     logger.info("api key created", extra={"key_id": key.public_id, "kind": key.kind})
     return _created(key, secret)
@@ -101,32 +126,30 @@ async def get_key(session: AsyncSession, *, public_id: str) -> KeyRead:
 
 async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[KeyRead]:
     """Keys newest first, revoked ones included."""
-    after = None
-    if cursor is not None:
-        key = decode_cursor(cursor, _LIST_SORT)
-        if len(key) != 2:
-            raise BadCursor("The cursor is not valid; start again without one.")
-        try:
-            after = (cursor_datetime(key[0]), uuid.UUID(str(key[1])))
-        except ValueError as exc:
-            raise BadCursor("The cursor is not valid; start again without one.") from exc
-    rows = list(await repository.page(session, after=after, limit=limit + 1))
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(_LIST_SORT, [last.created_at.isoformat(), str(last.id)])
-    return Page(data=[to_read(row) for row in rows], next_cursor=next_cursor)
+    after = read_cursor(cursor, _LIST_SORT, cursor_datetime, cursor_uuid)
+    rows = await repository.page(session, after=after, limit=limit + 1)
+    return make_page(
+        rows,
+        limit=limit,
+        name=_LIST_SORT,
+        position=lambda row: (row.created_at, row.id),
+        item=to_read,
+    )
 
 
 async def revoke_key(
-    session: AsyncSession, *, public_id: str, now: datetime | None = None
+    session: AsyncSession,
+    *,
+    public_id: str,
+    author: Author = CLI_AUTHOR,
+    now: datetime | None = None,
 ) -> KeyRead:
     """Revoke a key at once (idempotent: the first revocation time is kept)."""
     key = await _get(session, public_id, lock=True)
     if key.revoked_at is None:
         key.revoked_at = now or utcnow()
         await repository.save(session, key)
+        await _audit(session, author, key, "revoke", {})
         origins.invalidate()
         logger.info("api key revoked", extra={"key_id": key.public_id})
     return to_read(key)
@@ -138,6 +161,7 @@ async def rotate_key(
     public_id: str,
     settings: Settings,
     grace_seconds: int = DEFAULT_GRACE_SECONDS,
+    author: Author = CLI_AUTHOR,
     now: datetime | None = None,
 ) -> KeyCreated:
     """Give a key a new secret; the old one keeps working for `grace_seconds`."""
@@ -155,6 +179,7 @@ async def rotate_key(
     key.secret_hash = tokens.hash_key(secret, settings.api_key_pepper.get_secret_value())
     key.rotated_at = now
     await repository.save(session, key)
+    await _audit(session, author, key, "rotate", {"grace_seconds": grace_seconds})
     logger.info("api key rotated", extra={"key_id": key.public_id, "grace_seconds": grace_seconds})
     return _created(key, secret)
 

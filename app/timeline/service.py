@@ -13,9 +13,9 @@ from app.audit import service as audit_service
 from app.audit.service import Author
 from app.config import Settings
 from app.controversies import service as controversy_service
-from app.errors import BadCursor, Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.noise import service as noise_service
-from app.pagination import Page, cursor_datetime, cursor_uuid, decode_cursor, encode_cursor
+from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.timeline import repository
 from app.timeline.schemas import (
     EventCreate,
@@ -33,12 +33,7 @@ _ITEM = TypeAdapter(TimelineItem)
 
 
 def _after(cursor: str | None, name: str) -> tuple[datetime, uuid.UUID] | None:
-    if cursor is None:
-        return None
-    key = decode_cursor(cursor, name)
-    if len(key) != 2:
-        raise BadCursor("The cursor is not valid; start again without one.")
-    return cursor_datetime(key[0]), cursor_uuid(key[1])
+    return read_cursor(cursor, name, cursor_datetime, cursor_uuid)
 
 
 def _item(row: Any) -> TimelineEventItem | TimelineMentionItem:
@@ -65,12 +60,9 @@ async def timeline(
         after=_after(cursor, name),
         limit=limit + 1,
     )
-    items = [_item(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(name, [last.at.isoformat(), str(last.id)])
-    return Page[TimelineItem](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows, limit=limit, name=name, position=lambda row: (row.at, row.id), item=_item
+    )
 
 
 async def mentions(
@@ -90,15 +82,24 @@ async def mentions(
         after=_after(cursor, name),
         limit=limit + 1,
     )
-    items = [MentionRead.model_validate(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(name, [last["published_at"].isoformat(), str(last["id"])])
-    return Page[MentionRead](data=items, next_cursor=next_cursor)
+    return make_page(
+        rows,
+        limit=limit,
+        name=name,
+        position=lambda row: (row["published_at"], row["id"]),
+        item=MentionRead.model_validate,
+    )
 
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def _refuse_future(when: datetime, now: datetime, field: str) -> dict[str, str] | None:
+    # A time in the future would become the story's last activity and pin it to the top of
+    # "loudest now" until that time comes; a little clock skew is tolerated.
+    if when > now + FUTURE_TOLERANCE:
+        return {"location": "body", "field": field, "message": "more than 5 minutes in the future"}
+    return None
 
 
 def _check_batch(batch: MentionBatch, now: datetime) -> None:
@@ -115,14 +116,9 @@ def _check_batch(batch: MentionBatch, now: datetime) -> None:
                 }
             )
         seen[key] = index
-        if mention.published_at > now + FUTURE_TOLERANCE:
-            errors.append(
-                {
-                    "location": "body",
-                    "field": f"mentions.{index}.published_at",
-                    "message": "more than 5 minutes in the future",
-                }
-            )
+        future = _refuse_future(mention.published_at, now, f"mentions.{index}.published_at")
+        if future is not None:
+            errors.append(future)
     if errors:
         raise ValidationFailed(f"{len(errors)} mention(s) refused.", errors=errors[:100])
 
@@ -185,6 +181,7 @@ async def create_event(
     settings: Settings,
 ) -> EventRead:
     """Add a milestone; the noise is recomputed (it may be the latest activity)."""
+    _check_event_time(data.occurred_at, now)
     row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
     event_id = uuid.uuid4()
     values = {"id": event_id, "controversy_id": row.id, **data.model_dump(mode="python")}
@@ -200,6 +197,12 @@ async def create_event(
         changes=data.model_dump(mode="json"),
     )
     return await get_event(session, controversy_id=row.id, event_id=event_id)
+
+
+def _check_event_time(occurred_at: datetime, now: datetime) -> None:
+    future = _refuse_future(occurred_at, now, "occurred_at")
+    if future is not None:
+        raise ValidationFailed("A milestone cannot be dated in the future.", errors=[future])
 
 
 async def _after_event_write(
@@ -223,6 +226,8 @@ async def update_event(
     settings: Settings,
 ) -> EventRead:
     """Change a milestone (If-Match required)."""
+    if data.occurred_at is not None:
+        _check_event_time(data.occurred_at, now)
     controversy_id = await controversy_service.update_child(
         session,
         table="timeline_events",

@@ -130,3 +130,25 @@ async def test_openapi_declares_bearer_auth_and_problems(app: FastAPI) -> None:
                 assert {"401", "403", "429"} <= set(operation["responses"]), path
             else:
                 assert "security" not in operation, path
+
+
+async def test_key_management_is_audited_without_secrets(
+    client: AsyncClient, admin_key: Any
+) -> None:
+    created = (await client.post("/v1/keys", json={"name": "partner", "scopes": ["read"]})).json()
+    rotated = (await client.post(f"/v1/keys/{created['id']}/rotate", json={})).json()
+    assert (await client.delete(f"/v1/keys/{created['id']}")).status_code == 200
+    assert (await client.delete(f"/v1/keys/{created['id']}")).status_code == 200  # no change
+
+    entries = (await client.get("/v1/audit", params={"resource": "key"})).json()["data"]
+    by_cli = [e for e in entries if e["changes"]["key_id"] == admin_key.id]
+    assert [(e["action"], e["actor"]) for e in by_cli] == [("create", "cli")]
+    entries = [e for e in entries if e["changes"]["key_id"] == created["id"]]
+    assert [e["action"] for e in entries] == ["revoke", "rotate", "create"]
+    assert {e["actor"] for e in entries} == {admin_key.id}
+    assert entries[2]["changes"]["name"] == "partner"
+    assert entries[1]["changes"]["grace_seconds"] == 86400
+    text = str(entries)
+    for secret in (created["key"], rotated["key"]):
+        assert secret not in text
+    assert "hash" not in text
