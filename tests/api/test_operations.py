@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -127,6 +128,21 @@ async def test_metrics(client: AsyncClient, demo: int) -> None:
     assert "# TYPE http_requests_total counter" in metrics
     assert re.search(r'http_requests_total\{[^}]*handler="/v1/categories"[^}]*\} [1-9]', metrics)
     assert "http_request_duration_seconds" in metrics
+
+
+async def test_unknown_paths_do_not_grow_the_metrics(
+    client: AsyncClient, anon_client: AsyncClient
+) -> None:
+    # Labels are route templates; every path no route matches shares one label set.
+    for warm in ("/v1/actors/warm/", "/nope/warm", "/v1/controversies/x/y/z"):
+        await anon_client.get(warm)
+    before = len((await client.get("/metrics")).content)
+    for index in range(2000):
+        path = ("/v1/actors/{}/", "/nope/{}", "/v1/controversies/{}/x/y", "/{}")[index % 4]
+        response = await anon_client.get(path.format(uuid.uuid4().hex))
+        assert response.status_code in (401, 404)
+    after = len((await client.get("/metrics")).content)
+    assert after - before < 50_000, f"/metrics grew by {after - before} bytes"
 
 
 async def test_docs_are_served_from_local_assets(client: AsyncClient) -> None:
