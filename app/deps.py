@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from asgi_correlation_id import correlation_id
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.service import Author
 from app.config import Settings
+from app.request_scope import request_time
 from app.unit_of_work import SESSION_STATE_KEY
 
 # Every dependency is async: FastAPI runs plain functions in a thread pool, and a thread hop
@@ -26,7 +27,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     if unit is not None:
         yield unit
         return
-    async with request.app.state.sessionmaker() as session:
+    async with request.app.state.read_sessionmaker() as session:
         yield session
 
 
@@ -36,11 +37,7 @@ async def _settings(request: Request) -> Settings:
 
 
 async def _request_time(request: Request) -> datetime:
-    # One clock reading per request, so every value in a response is evaluated at one time.
-    if "request_time" not in request.state._state:
-        request.state.request_time = datetime.now(UTC)
-    now: datetime = request.state.request_time
-    return now
+    return request_time(request.scope)
 
 
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]

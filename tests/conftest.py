@@ -11,8 +11,10 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -22,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.changes import CHANNEL
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.keys import service as keys_service
@@ -184,22 +187,79 @@ async def admin_key(make_key: MakeKey) -> KeyCreated:
     return await make_key(name="test admin")
 
 
+class ChangesDelivered:
+    """Before each request, wait until the app heard every change committed so far.
+
+    Tests write rows behind the API's back; the app learns of them from the database's
+    notifications, a moment after the COMMIT (as every other process would). PostgreSQL
+    delivers notifications in commit order, so once a marker sent now comes back, all the
+    earlier ones have been handled too.
+    """
+
+    def __init__(self, app: FastAPI, database_url: str) -> None:
+        self.app = app
+        self.database_url = database_url
+        self.arrived: dict[str, asyncio.Event] = {}
+        app.state.changes.subscribe("sync", self._arrived)
+
+    def _arrived(self, token: str) -> None:
+        if token in self.arrived:
+            self.arrived[token].set()
+
+    async def __call__(self, request: httpx.Request) -> None:
+        if not self.app.state.changes.healthy:
+            return  # no feed, no caches: nothing to wait for
+        token = uuid.uuid4().hex
+        self.arrived[token] = asyncio.Event()
+        connection = await asyncpg.connect(self.database_url.replace("+asyncpg", ""))
+        try:
+            await connection.execute(f"NOTIFY {CHANNEL}, 'sync:{token}'")
+        finally:
+            await connection.close()
+        try:
+            await asyncio.wait_for(self.arrived[token].wait(), 5)
+        finally:
+            del self.arrived[token]
+
+
+@pytest.fixture(scope="session")
+def changes_delivered(app: FastAPI, database_url: str) -> ChangesDelivered:
+    return ChangesDelivered(app, database_url)
+
+
+def app_client(
+    app: FastAPI,
+    changes_delivered: ChangesDelivered,
+    headers: dict[str, str] | None = None,
+    *,
+    raise_app_exceptions: bool = True,
+) -> httpx.AsyncClient:
+    """An in-process client of the app (which sees every committed change first)."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        headers=headers,
+        event_hooks={"request": [changes_delivered]},
+    )
+
+
 @pytest.fixture
-async def client(app: FastAPI, admin_key: KeyCreated) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    app: FastAPI, admin_key: KeyCreated, changes_delivered: ChangesDelivered
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app sending the test's admin key."""
-    transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {admin_key.key}"}
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://test", headers=headers
-    ) as http:
+    async with app_client(app, changes_delivered, headers) as http:
         yield http
 
 
 @pytest.fixture
-async def anon_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def anon_client(
+    app: FastAPI, changes_delivered: ChangesDelivered
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the app sending no key."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app_client(app, changes_delivered) as http:
         yield http
 
 
@@ -222,3 +282,19 @@ def count_queries(app: FastAPI) -> Iterator[QueryCounter]:
     event.listen(sync_engine, "before_cursor_execute", counter)
     yield counter
     event.remove(sync_engine, "before_cursor_execute", counter)
+
+
+@asynccontextmanager
+async def heard(cache: Any, within: float = 5.0) -> AsyncIterator[None]:
+    """Wait, after the block, until `cache` (one of the app's caches) heard a change.
+
+    For tests that write behind the API's back: the database's notification reaches the
+    app's change feed a moment after the COMMIT, as it would reach every other process.
+    """
+    before = cache.generation
+    yield
+    deadline = asyncio.get_running_loop().time() + within
+    while cache.generation == before:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("the change notification never arrived")
+        await asyncio.sleep(0.005)

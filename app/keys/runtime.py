@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from app.changes import ChangeFeed
 from app.config import Settings
+from app.keys import origins
+from app.keys.cache import KeyCache
 from app.keys.origins import OriginCache
 from app.keys.ratelimit import KeyRateLimiter, make_storage
 from app.keys.usage import UsageRecorder
@@ -21,21 +24,26 @@ class KeysRuntime:
     limiter: KeyRateLimiter
     usage: UsageRecorder
     origins: OriginCache
+    cache: KeyCache
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> KeysRuntime:
+    def from_settings(cls, settings: Settings, feed: ChangeFeed | None) -> KeysRuntime:
         """A runtime for these settings (Redis storage when REDIS_URL is set)."""
         storage = make_storage(settings.redis_url, settings.redis_timeout_seconds)
+        origin_cache = OriginCache(ttl=settings.key_origins_cache_seconds)
+        if feed is not None:
+            feed.subscribe("k", lambda _item: origins.invalidate())
         return cls(
             limiter=KeyRateLimiter(storage, timeout=settings.redis_timeout_seconds),
             usage=UsageRecorder(last_used_interval=settings.key_last_used_interval_seconds),
-            origins=OriginCache(ttl=settings.key_origins_cache_seconds),
+            origins=origin_cache,
+            cache=KeyCache(feed),
         )
 
 
-def install(app: FastAPI, settings: Settings) -> KeysRuntime:
+def install(app: FastAPI, settings: Settings, feed: ChangeFeed | None = None) -> KeysRuntime:
     """Attach a runtime to the app (as `app.state.keys`)."""
-    runtime = KeysRuntime.from_settings(settings)
+    runtime = KeysRuntime.from_settings(settings, feed)
     app.state.keys = runtime
     return runtime
 

@@ -9,13 +9,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit_service
 from app.audit.service import Author
+from app.changes import mark_changed
 from app.config import Settings
 from app.errors import NotFound
 from app.keys import origins, repository, tokens
+from app.keys.cache import MISSING, KeyCache, KeyRecord
 from app.keys.models import ApiKey
 from app.keys.schemas import (
     DEFAULT_GRACE_SECONDS,
@@ -107,6 +109,7 @@ async def create_key(
     )
     await repository.add(session, key)
     await _audit(session, author, key, "create", data.model_dump(mode="json"))
+    mark_changed(session, "k")
     origins.invalidate()
     logger.info("api key created", extra={"key_id": key.public_id, "kind": key.kind})
     return _created(key, secret)
@@ -150,6 +153,7 @@ async def revoke_key(
         key.revoked_at = now or utcnow()
         await repository.save(session, key)
         await _audit(session, author, key, "revoke", {})
+        mark_changed(session, "k")
         origins.invalidate()
         logger.info("api key revoked", extra={"key_id": key.public_id})
     return to_read(key)
@@ -180,33 +184,14 @@ async def rotate_key(
     key.rotated_at = now
     await repository.save(session, key)
     await _audit(session, author, key, "rotate", {"grace_seconds": grace_seconds})
+    mark_changed(session, "k")
     logger.info("api key rotated", extra={"key_id": key.public_id, "grace_seconds": grace_seconds})
     return _created(key, secret)
 
 
-def _is_live(key: ApiKey, digest: bytes, now: datetime) -> bool:
-    if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
-        return False
-    if tokens.same_hash(key.secret_hash, digest):
-        return True
-    return (
-        tokens.same_hash(key.previous_secret_hash, digest)
-        and key.previous_secret_expires_at is not None
-        and key.previous_secret_expires_at > now
-    )
-
-
-async def authenticate(
-    session: AsyncSession, *, secret: str, settings: Settings, now: datetime
-) -> AuthenticatedKey | None:
-    """The live key this secret belongs to; None when unknown, revoked or expired."""
-    if not tokens.looks_like_key(secret):
-        return None
-    digest = tokens.hash_key(secret, settings.api_key_pepper.get_secret_value())
-    key = await repository.by_hash(session, digest)
-    if key is None or not _is_live(key, digest, now):
-        return None
-    return AuthenticatedKey(
+def _record(key: ApiKey, digest: bytes) -> KeyRecord | None:
+    """What authentication needs to know about the key this secret hash belongs to."""
+    authenticated = AuthenticatedKey(
         id=key.id,
         public_id=key.public_id,
         name=key.name,
@@ -215,6 +200,46 @@ async def authenticate(
         origins=frozenset(key.origins),
         rate_limit=key.rate_limit,
     )
+    revoked = key.revoked_at is not None
+    if tokens.same_hash(key.secret_hash, digest):
+        return KeyRecord(authenticated, revoked=revoked, expires_at=key.expires_at)
+    if tokens.same_hash(key.previous_secret_hash, digest):
+        return KeyRecord(
+            authenticated,
+            revoked=revoked,
+            expires_at=key.expires_at,
+            previous_until=key.previous_secret_expires_at,
+            is_previous=True,
+        )
+    return None
+
+
+async def authenticate(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    secret: str,
+    settings: Settings,
+    now: datetime,
+    cache: KeyCache | None = None,
+) -> AuthenticatedKey | None:
+    """The live key this secret belongs to; None when unknown, revoked or expired.
+
+    Served from the key cache when it can answer; otherwise one indexed read, remembered.
+    """
+    if not tokens.looks_like_key(secret):
+        return None
+    digest = tokens.hash_key(secret, settings.api_key_pepper.get_secret_value())
+    record = cache.lookup(digest) if cache is not None else MISSING
+    if record is MISSING:
+        generation = cache.generation if cache is not None else 0
+        async with sessions() as session:
+            row = await repository.by_hash(session, digest)
+        record = _record(row, digest) if row is not None else None
+        if cache is not None:
+            cache.store(digest, record, generation)
+    if isinstance(record, KeyRecord) and record.live_at(now):
+        return record.key
+    return None
 
 
 async def usage(

@@ -19,7 +19,7 @@ from app.keys import tokens
 from app.keys.auth import authorize, required_scope
 from app.keys.schemas import AuthenticatedKey, Scope
 from app.main import create_app
-from tests.conftest import MakeKey
+from tests.conftest import MakeKey, heard
 from tests.keys.conftest import bearer
 
 Maker = async_sessionmaker[AsyncSession]
@@ -44,12 +44,16 @@ async def test_missing_key_is_401_problem(anon_client: AsyncClient) -> None:
 
 
 async def test_unknown_revoked_and_expired_keys_get_the_same_401(
-    anon_client: AsyncClient, client: AsyncClient, make_key: MakeKey, sessionmaker: Maker
+    anon_client: AsyncClient,
+    client: AsyncClient,
+    make_key: MakeKey,
+    sessionmaker: Maker,
+    app: FastAPI,
 ) -> None:
     revoked = await make_key(scopes=["read"])
     expired = await make_key(scopes=["read"])
     assert (await client.delete(f"/v1/keys/{revoked.id}")).status_code == 200
-    async with sessionmaker() as session, session.begin():
+    async with heard(app.state.keys.cache), sessionmaker() as session, session.begin():
         await session.execute(
             text(
                 "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE public_id = :p"
@@ -224,7 +228,11 @@ async def test_expired_key_is_refused(anon_client: AsyncClient, make_key: MakeKe
 
 
 async def test_rotated_key_old_secret_works_during_grace_then_stops(
-    client: AsyncClient, anon_client: AsyncClient, make_key: MakeKey, sessionmaker: Maker
+    client: AsyncClient,
+    anon_client: AsyncClient,
+    make_key: MakeKey,
+    sessionmaker: Maker,
+    app: FastAPI,
 ) -> None:
     key = await make_key(scopes=["read"])
     rotated = await client.post(f"/v1/keys/{key.id}/rotate")
@@ -237,7 +245,7 @@ async def test_rotated_key_old_secret_works_during_grace_then_stops(
         response = await anon_client.get("/v1/categories", headers=bearer(secret))
         assert response.status_code == 200
     # The grace period ends: the old secret stops, the new one goes on.
-    async with sessionmaker() as session, session.begin():
+    async with heard(app.state.keys.cache), sessionmaker() as session, session.begin():
         await session.execute(
             text(
                 "UPDATE api_keys SET previous_secret_expires_at = now() - interval '1 second'"
