@@ -141,12 +141,17 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    return app_error_response(exc, request.url.path)
+
+
+def app_error_response(exc: AppError, path: str | None) -> JSONResponse:
+    """The problem+json answer of an AppError."""
     return problem_response(
         status=exc.status,
         type_slug=exc.type_slug,
         title=exc.title,
         detail=exc.detail,
-        instance=request.url.path,
+        instance=path,
         errors=exc.errors,
         headers=exc.headers,
         extra=exc.extra,
@@ -231,12 +236,17 @@ def unavailable_response(path: str | None) -> JSONResponse:
 
 
 def _internal(request: Request) -> JSONResponse:
+    return internal_error_response(request.url.path)
+
+
+def internal_error_response(path: str | None) -> JSONResponse:
+    """The 500 problem: no detail of what went wrong ever reaches the client."""
     return problem_response(
         status=500,
         type_slug="internal-error",
         title="Internal server error",
         detail="An unexpected error occurred; it has been logged.",
-        instance=request.url.path,
+        instance=path,
     )
 
 

@@ -15,6 +15,16 @@ def version_etag(version: int, score: int | None = None) -> str:
     return f'W/"{version}"' if score is None else f'W/"{version}.{score}"'
 
 
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header names this (weak) ETag, or `*`."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    weak = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == weak for tag in if_none_match.split(","))
+
+
 def _tag_version(tag: str) -> int | None:
     value = tag.strip().removeprefix("W/").strip('"')
     head = value.split(".", 1)[0]

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi_offline import FastAPIOffline
-from prometheus_fastapi_instrumentator import Instrumentator
 
 from app import health, pagination
 from app.actors.router import router as actors_router
 from app.audit.router import router as audit_router
+from app.changes import ChangeFeed
 from app.config import Settings, get_settings
+from app.controversies.cache import CardCache, PageCache
 from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
+from app.edge import Edge
 from app.errors import install_error_handlers, problem_responses
 from app.forecasts.router import router as forecasts_router
 from app.keys import runtime as keys_runtime
 from app.keys.auth import authorize
-from app.keys.origins import KeyOriginsCORSMiddleware
-from app.keys.ratelimit import RateLimitHeaders
 from app.keys.router import router as keys_router
-from app.middleware import (
-    AccessLog,
-    BodySizeLimit,
-    ETagMiddleware,
-    HeadAsGet,
-    RejectUnstorableInput,
-)
 from app.noise.router import router as noise_router
 from app.timeline.router import router as timeline_router
 from app.unit_of_work import UnitOfWorkMiddleware
-
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 DESCRIPTION = """
 AI controversies as data: what happened, the sides and who stands on them, how loud each
@@ -74,13 +63,19 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     if not url:
         raise RuntimeError("create_app needs a database URL (the CLI starts an embedded one)")
 
+    feed = ChangeFeed(url, connect_timeout=settings.db_connect_timeout_seconds)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(url, settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        # Reads need no transaction: one round trip per statement instead of three.
+        app.state.read_sessionmaker = make_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         try:
-            async with keys_runtime.running(app):
+            async with feed.running(), keys_runtime.running(app):
                 yield
         finally:
             await engine.dispose()
@@ -94,27 +89,28 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         # No trailing-slash redirects: their Location would be built from the Host header, and
         # each redirected path would become a metrics label of its own.
         redirect_slashes=False,
+        # We export our own Prometheus metrics; FastAPI's OpenTelemetry hooks would only
+        # cost each request a check for providers nobody configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     secret = settings.cursor_secret.get_secret_value() or settings.api_key_pepper.get_secret_value()
     pagination.configure_signing_key(secret)
     install_error_handlers(app)
-    keys_runtime.install(app, settings)
+    app.state.changes = feed
+    app.state.cards = CardCache(feed)
+    app.state.pages = PageCache(feed)
+    keys_runtime.install(app, settings, feed)
     app.include_router(health.router)
     app.include_router(_api_router())
 
-    app.add_middleware(ETagMiddleware)
     app.add_middleware(UnitOfWorkMiddleware)
-    app.add_middleware(RejectUnstorableInput)
-    app.add_middleware(RateLimitHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=500)
-    app.add_middleware(
-        KeyOriginsCORSMiddleware,
+    edge = partial(
+        Edge,
+        max_body_bytes=settings.max_body_bytes,
         origin_cache=app.state.keys.origins,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
-        allow_headers=[
+        cors_origins=settings.cors_origins,
+        cors_headers=[
             "Authorization",
             "Content-Type",
             "If-Match",
@@ -122,24 +118,19 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             "Idempotency-Key",
             "X-Request-ID",
         ],
-        expose_headers=[
+        exposed_headers=[
             "ETag",
             "X-Request-ID",
             "RateLimit-Limit",
             "RateLimit-Remaining",
             "RateLimit-Reset",
             "Retry-After",
+            "Location",
         ],
-        max_age=600,
     )
-    app.add_middleware(HeadAsGet)
-    app.add_middleware(AccessLog)
-    app.add_middleware(
-        CorrelationIdMiddleware,
-        header_name="X-Request-ID",
-        validator=lambda value: bool(_REQUEST_ID.match(value)),
-    )
-    Instrumentator(excluded_handlers=["/metrics"], should_group_untemplated=True).instrument(
-        app
-    ).expose(app, include_in_schema=False)
+    # The edge wraps even FastAPI's own outer layers (its error, telemetry and body-limit
+    # middlewares), so the hot path inside it answers without them; every other request still
+    # passes through all of them, and through the exception handlers.
+    framework_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: edge(framework_stack())  # type: ignore[method-assign]
     return app

@@ -26,6 +26,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db_errors
+from app.changes import ChangeFeed, changed_kinds
 from app.errors import problem_response, unavailable_response
 from app.idempotency import repository as idempotency
 from app.keys import service as keys_service
@@ -122,7 +123,7 @@ class UnitOfWorkMiddleware:
     ) -> HeldAnswer:
         if key is None:
             answer = await self._call_app(scope, receive)
-            await _finish(session, answer)
+            await _finish(session, answer, scope["app"].state.changes)
             return answer
         body = await _read_body(receive)
         owner = owner_of(headers.get("authorization"))
@@ -149,7 +150,7 @@ class UnitOfWorkMiddleware:
             await idempotency.store(
                 session, owner, key, request_hash, answer.to_stored(request_hash)
             )
-        await _finish(session, answer)
+        await _finish(session, answer, scope["app"].state.changes)
         return answer
 
     async def _repeat(
@@ -170,10 +171,10 @@ class UnitOfWorkMiddleware:
                 "Idempotency-Key reused",
                 "This Idempotency-Key was used with a different request.",
             )
-        if not await _credentials_still_valid(session, scope, headers):
+        if not await _credentials_still_valid(scope, headers):
             # A revoked or expired key gets its 401 from the app, never the stored answer.
             answer = await self._call_app(scope, receive)
-            await _finish(session, answer)
+            await _finish(session, answer, scope["app"].state.changes)
             return answer
         await session.rollback()
         return HeldAnswer(
@@ -192,12 +193,16 @@ class UnitOfWorkMiddleware:
         return answer
 
 
-async def _finish(session: AsyncSession, answer: HeldAnswer) -> None:
+async def _finish(session: AsyncSession, answer: HeldAnswer, feed: ChangeFeed) -> None:
     # The one place a write is committed; a failure here propagates and becomes a 503 or 500.
-    if answer.succeeded:
-        await session.commit()
-    else:
+    if not answer.succeeded:
         await session.rollback()
+        return
+    await session.commit()
+    # Read-your-writes in this process: its caches forget before the answer is sent (other
+    # processes hear of the change from the database's notification).
+    for kind in changed_kinds(session):
+        feed.publish_locally(kind)
 
 
 async def _rollback_quietly(session: AsyncSession) -> None:
@@ -221,15 +226,17 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def _credentials_still_valid(session: AsyncSession, scope: Scope, headers: Headers) -> bool:
+async def _credentials_still_valid(scope: Scope, headers: Headers) -> bool:
     scheme, _, secret = headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret:
         return False
+    app = scope["app"]
     key = await keys_service.authenticate(
-        session,
+        app.state.read_sessionmaker,
         secret=secret.strip(),
-        settings=scope["app"].state.settings,
+        settings=app.state.settings,
         now=datetime.now(UTC),
+        cache=app.state.keys.cache,
     )
     return key is not None
 

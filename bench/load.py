@@ -468,6 +468,15 @@ async def fill(url: str, total: int) -> dict[str, Any]:
     connection = await asyncpg.connect(url, timeout=10)
     try:
         counts = await synthetic.create(connection, total=total, now=datetime.now(UTC), say=say)
+    finally:
+        await connection.close()
+    return {**await describe(url), "inserted": counts}
+
+
+async def describe(url: str) -> dict[str, Any]:
+    """What the filled database holds: rows, `q=copyright` matches, ingest targets."""
+    connection = await asyncpg.connect(url, timeout=10)
+    try:
         rows: int = await connection.fetchval("SELECT count(*) FROM controversies")
         matches: int = await connection.fetchval(
             "SELECT count(*) FROM controversies"
@@ -482,7 +491,7 @@ async def fill(url: str, total: int) -> dict[str, Any]:
                 synthetic.SLUG_PREFIX + "%",
             )
         ]
-        return {"inserted": counts, "rows": rows, "copyright": matches, "targets": targets}
+        return {"inserted": {}, "rows": rows, "copyright": matches, "targets": targets}
     finally:
         await connection.close()
 
@@ -722,6 +731,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", help=f"comma-separated subset of: {','.join(NAMES)}")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the database (and print it)")
+    parser.add_argument(
+        "--reuse",
+        metavar="URL",
+        help="measure on a database kept by an earlier --keep run (no data is created)",
+    )
     args = parser.parse_args(argv)
     if args.only:
         wanted = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -743,6 +757,12 @@ def _raise_interrupt(signum: int, frame: object) -> NoReturn:
 @contextmanager
 def database(args: argparse.Namespace, tmp: Path) -> Iterator[tuple[str, str]]:
     """A fresh database: (its URL, the server's version). Dropped on exit unless --keep."""
+    if args.reuse:
+        version = asyncio.run(reachable(args.reuse))
+        if version is None:
+            raise BenchError(f"--reuse {args.reuse}: not reachable")
+        yield args.reuse, version
+        return
     server = args.pg
     embedded: Any = None
     version = asyncio.run(reachable(server))
@@ -870,10 +890,14 @@ def measure(
         )
     t0 = time.perf_counter()
     run_cli(["migrate"], env, "controversy-api migrate")
-    seeded = json.loads(run_cli(["seed-demo"], env, "controversy-api seed-demo"))
-    say(f"migrated and seeded the demo ({seeded.get('inserted')} stories)")
-    say(f"synthetic data (to {args.controversies:,} controversies):")
-    data = asyncio.run(fill(url, args.controversies))
+    if args.reuse:
+        data = asyncio.run(describe(url))
+        say(f"reusing {data['rows']:,} controversies of a previous --keep run")
+    else:
+        seeded = json.loads(run_cli(["seed-demo"], env, "controversy-api seed-demo"))
+        say(f"migrated and seeded the demo ({seeded.get('inserted')} stories)")
+        say(f"synthetic data (to {args.controversies:,} controversies):")
+        data = asyncio.run(fill(url, args.controversies))
     say(f"data ready in {time.perf_counter() - t0:.1f} s")
     created = json.loads(
         run_cli(

@@ -2,85 +2,107 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.types import Scope
 
 from app.controversies import service
-from app.controversies.repository import ListFilters
 from app.controversies.schemas import (
+    CardQuery,
     CategoryCount,
     ControversyCreate,
     ControversyRead,
     ControversySummary,
     ControversyUpdate,
-    SortName,
+    ListQuery,
 )
 from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
-from app.enums import Category, Stage
-from app.errors import problem_responses
-from app.etags import version_etag
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.schemas_base import UTCDatetime
+from app.errors import AppError, problem_responses
+from app.etags import etag_matches, version_etag
+from app.pagination import Page
+from app.request_scope import ETAG_DECIDED, request_time
 
 router = APIRouter(tags=["controversies"])
 
 
-@router.get("/controversies", operation_id="listControversies")
-async def list_controversies(
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    category: Category | None = None,
-    stage: Stage | None = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
-    actor: Annotated[uuid.UUID | None, Query(description="An actor id.")] = None,
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Full-text search.")
-    ] = None,
-    min_noise: Annotated[int | None, Query(ge=0, le=100)] = None,
-    updated_since: Annotated[UTCDatetime | None, Query()] = None,
-    sort: SortName = "noise",
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
-) -> Page[ControversySummary]:
+@router.get(
+    "/controversies",
+    operation_id="listControversies",
+    response_model=Page[ControversySummary],
+)
+async def list_controversies(request: Request, query: Annotated[ListQuery, Query()]) -> Response:
     """List live controversies, loudest now first by default."""
-    filters = ListFilters(
-        category=category,
-        stage=stage,
-        tag=tag,
-        actor_id=actor,
-        q=q,
-        min_noise=min_noise,
-        updated_since=updated_since,
-    )
-    return await service.list_controversies(
-        session,
-        filters=filters,
-        sort=sort,
-        cursor=cursor,
-        limit=limit,
-        now=now,
-        settings=settings,
-    )
+    return await list_response(request.app, request.scope, query)
 
 
-@router.get("/controversies/{id_or_slug}", operation_id="getControversy")
+async def list_response(app: Any, scope: Scope, query: ListQuery) -> Response:
+    """A list page as JSON (shared with the hot path, app/hot_reads.py)."""
+    body, etag = await service.list_controversies(
+        app.state.pages,
+        app.state.read_sessionmaker,
+        filters=query.filters(),
+        sort=query.sort,
+        cursor=query.cursor,
+        limit=query.limit,
+        now=request_time(scope),
+        settings=app.state.settings,
+    )
+    return Response(body, media_type="application/json", headers={"ETag": etag})
+
+
+@router.get(
+    "/controversies/{id_or_slug}",
+    operation_id="getControversy",
+    response_model=ControversyRead,
+    responses={304: {"description": "Not modified: the card still matches `If-None-Match`."}},
+)
 async def get_controversy(
     id_or_slug: IdOrSlug,
-    session: SessionDep,
-    response: Response,
-    settings: SettingsDep,
-    now: NowDep,
-    at: Annotated[
-        UTCDatetime | None, Query(description="Evaluate the decay at this time (RFC 3339).")
-    ] = None,
-) -> ControversyRead:
+    request: Request,
+    query: Annotated[CardQuery, Query()],
+    if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
+) -> Response:
     """The whole card: sides, actors, noise, latest forecast, latest timeline items."""
-    card = await service.get_card(session, id_or_slug=id_or_slug, at=at or now, settings=settings)
-    response.headers["ETag"] = version_etag(card.version, card.noise.score)
-    return card
+    return await card_response(request.app, request.scope, id_or_slug, query, if_none_match)
+
+
+Admission = Callable[[bool], Awaitable[None]]
+
+
+async def card_response(
+    app: Any,
+    scope: Scope,
+    id_or_slug: str,
+    query: CardQuery,
+    if_none_match: str | None,
+    admit: Admission | None = None,
+) -> Response:
+    """The card, or a 304 decided before any body is built (shared with the hot path).
+
+    `admit(charged)`, when given, admits the request once its answer is known: a 304 is not
+    charged to the key's rate limit. (The routed path admits before, in its dependency.)
+    """
+    settings = app.state.settings
+    try:
+        card = await service.cached_card(
+            app.state.cards, app.state.read_sessionmaker, id_or_slug=id_or_slug, settings=settings
+        )
+    except AppError:
+        if admit is not None:
+            await admit(True)
+        raise
+    at = query.at or request_time(scope)
+    etag = version_etag(card.version, service.card_score(card, at, settings))
+    scope["state"][ETAG_DECIDED] = True
+    revalidated = etag_matches(if_none_match, etag)
+    if admit is not None:
+        await admit(not revalidated)
+    if revalidated:
+        return Response(status_code=304, headers={"ETag": etag})
+    body = service.card_json(card, at, settings)
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @router.get("/categories", operation_id="listCategories")

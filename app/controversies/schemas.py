@@ -8,9 +8,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.actors.schemas import SideRead
+from app.controversies.repository import ListFilters
 from app.enums import Category, ReviewStatus, Stage
 from app.forecasts.schemas import ForecastRead
 from app.noise.schemas import NoiseBrief, NoiseRead
+from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 from app.timeline.schemas import TimelineItem
 from app.validation import (
@@ -26,6 +28,45 @@ from app.validation import (
 )
 
 SortName = Literal["noise", "recent", "started", "created"]
+
+
+class ListQuery(BaseModel):
+    """The filters, sort and page of the controversy list."""
+
+    category: Category | None = None
+    stage: Stage | None = None
+    tag: str | None = Field(default=None, min_length=1, max_length=64)
+    actor: uuid.UUID | None = Field(default=None, description="An actor id.")
+    q: str | None = Field(
+        default=None, min_length=1, max_length=200, description="Full-text search."
+    )
+    min_noise: int | None = Field(default=None, ge=0, le=100)
+    updated_since: UTCDatetime | None = None
+    sort: SortName = "noise"
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size, 1–100.")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="The `next_cursor` of the previous page."
+    )
+
+    def filters(self) -> ListFilters:
+        """The filters as the repository takes them."""
+        return ListFilters(
+            category=self.category,
+            stage=self.stage,
+            tag=self.tag,
+            actor_id=self.actor,
+            q=self.q,
+            min_noise=self.min_noise,
+            updated_since=self.updated_since,
+        )
+
+
+class CardQuery(BaseModel):
+    """How to read a card."""
+
+    at: UTCDatetime | None = Field(
+        default=None, description="Evaluate the decay at this time (RFC 3339)."
+    )
 
 
 class Analysis(ReadModel):

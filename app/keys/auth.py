@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope as AsgiScope
 
-from app.deps import NowDep, SessionDep, SettingsDep
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.keys import service
 from app.keys.ratelimit import STATE_KEY
 from app.keys.runtime import runtime_of
 from app.keys.schemas import AuthenticatedKey, KeyKind, Scope, normalize_origin
+from app.request_scope import RATE_NOT_CHARGED, request_time
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -28,11 +30,11 @@ _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="controversy-api"'}
 _UNAUTHORIZED = "A valid API key is required: send `Authorization: Bearer <key>`."
 
 
-def route_group(request: Request) -> str:
+def route_group(scope: AsgiScope) -> str:
     """The first path segment after /v1 (`controversies`, `keys`, …) of the request."""
     # The path as routed (root_path removed), so the group is the one of the matched route.
-    path = str(request.scope.get("path", ""))
-    root = str(request.scope.get("root_path", ""))
+    path = str(scope.get("path", ""))
+    root = str(scope.get("root_path", ""))
     if root and path.startswith(root):
         path = path[len(root) :]
     return path.removeprefix("/v1/").split("/", 1)[0] or "root"
@@ -60,36 +62,82 @@ def _origin_allowed(key: AuthenticatedKey, origin: str | None) -> bool:
 
 async def authorize(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> AuthenticatedKey:
     """Authenticate the request's key; 401, 403 or 429 problems otherwise."""
-    if credentials is None:
+    now = request_time(request.scope)
+    key = await authenticate(request.app, credentials.credentials if credentials else None, now)
+    await admit(
+        request.app,
+        request.scope["state"],
+        key=key,
+        method=request.method,
+        group=route_group(request.scope),
+        origin=request.headers.get("origin"),
+        now=now,
+    )
+    return key
+
+
+def bearer_secret(authorization: str | None) -> str | None:
+    """The credentials of an `Authorization: Bearer …` header (as HTTPBearer reads them)."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+async def authenticate(app: Any, secret: str | None, now: datetime) -> AuthenticatedKey:
+    """The live key of a bearer secret (from memory when it can); 401 otherwise."""
+    if not secret:
         raise Unauthorized(_UNAUTHORIZED, headers=_CHALLENGE)
     key = await service.authenticate(
-        session, secret=credentials.credentials, settings=settings, now=now
+        app.state.read_sessionmaker,
+        secret=secret,
+        settings=app.state.settings,
+        now=now,
+        cache=runtime_of(app).cache,
     )
     if key is None:
         raise Unauthorized(_UNAUTHORIZED, headers=_CHALLENGE)
-    request.state.api_key = key
-    runtime = runtime_of(request.app)
-    status = await runtime.limiter.hit(str(key.id), key.rate_limit)
-    setattr(request.state, STATE_KEY, status)
+    return key
+
+
+async def admit(
+    app: Any,
+    state: dict[str, Any],
+    *,
+    key: AuthenticatedKey,
+    method: str,
+    group: str,
+    origin: str | None,
+    now: datetime,
+    charged: bool = True,
+) -> None:
+    """Count the request against the key's limit, record its use, check origin and scope.
+
+    `charged=False` for a revalidation already known to be answered 304: it costs nothing,
+    so the limit is only looked at (for the headers), never counted and refunded.
+    """
+    state["api_key"] = key
+    runtime = runtime_of(app)
+    if charged:
+        status = await runtime.limiter.hit(str(key.id), key.rate_limit)
+    else:
+        status = await runtime.limiter.peek(str(key.id), key.rate_limit)
+        state[RATE_NOT_CHARGED] = True
+    state[STATE_KEY] = status
     if status is not None and not status.allowed:
         raise TooManyRequests(
             f"This key is limited to {status.limit} requests per minute.",
             headers=status.headers(),
         )
-    group = route_group(request)
     runtime.usage.record(key.id, group, now)
-    if not _origin_allowed(key, request.headers.get("origin")):
+    if not _origin_allowed(key, origin):
         raise Forbidden("This key may not be used from this origin.")
-    scope = required_scope(request.method, group)
+    scope = required_scope(method, group)
     if scope is not None and scope.value not in key.scopes:
         raise Forbidden(f"This key lacks the '{scope.value}' scope this request needs.")
-    return key
 
 
 CurrentKey = Annotated[AuthenticatedKey, Depends(authorize)]

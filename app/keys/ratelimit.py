@@ -17,8 +17,7 @@ from limits import RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 from limits.storage import storage_from_string
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +70,7 @@ class KeyRateLimiter:
         self.limiter = FixedWindowRateLimiter(storage)
         self.timeout = timeout
         self._skip_until = 0.0
+        self._in_memory = isinstance(storage, MemoryStorage)
 
     async def hit(self, key_id: str, limit: int) -> RateLimitStatus | None:
         """Count one request; None when the storage is unavailable (fail open)."""
@@ -78,9 +78,13 @@ class KeyRateLimiter:
             return None
         item = RateLimitItemPerMinute(limit)
         try:
-            async with asyncio.timeout(self.timeout * 4):
+            if self._in_memory:  # nothing to wait for: no timeout to arm
                 allowed = await self.limiter.hit(item, key_id)
                 stats = await self.limiter.get_window_stats(item, key_id)
+            else:
+                async with asyncio.timeout(self.timeout * 4):
+                    allowed = await self.limiter.hit(item, key_id)
+                    stats = await self.limiter.get_window_stats(item, key_id)
         except Exception as exc:  # any storage failure: serve without limits for a moment
             self._skip_until = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
             logger.warning(
@@ -91,6 +95,26 @@ class KeyRateLimiter:
         reset = max(0, math.ceil(stats.reset_time - time.time()))
         return RateLimitStatus(
             allowed=allowed, limit=limit, remaining=stats.remaining, reset_seconds=reset
+        )
+
+    async def peek(self, key_id: str, limit: int) -> RateLimitStatus | None:
+        """The key's current window, without counting a request (fail open, as `hit`)."""
+        if time.monotonic() < self._skip_until:
+            return None
+        item = RateLimitItemPerMinute(limit)
+        try:
+            if self._in_memory:
+                stats = await self.limiter.get_window_stats(item, key_id)
+            else:
+                async with asyncio.timeout(self.timeout * 4):
+                    stats = await self.limiter.get_window_stats(item, key_id)
+        except Exception as exc:  # fail open, as for hits
+            self._skip_until = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
+            logger.warning("rate-limit storage unavailable: %s", type(exc).__name__)
+            return None
+        reset = max(0, math.ceil(stats.reset_time - time.time()))
+        return RateLimitStatus(
+            allowed=True, limit=limit, remaining=stats.remaining, reset_seconds=reset
         )
 
     async def refund(self, key_id: str, limit: int) -> bool:
@@ -108,46 +132,14 @@ class KeyRateLimiter:
         return True
 
 
-class RateLimitHeaders:
-    """Copy the request's rate-limit status (set by the auth dependency) onto the response.
-
-    A conditional GET answered 304 is refunded: revalidating costs the client nothing, so
-    polling with If-None-Match is the cheap way to stay fresh.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # Created here so the dependency's request.state writes into this very dict.
-        state = scope.setdefault("state", {})
-
-        async def send_with_headers(message: Message) -> None:
-            status = state.get(STATE_KEY)
-            if message["type"] == "http.response.start" and isinstance(status, RateLimitStatus):
-                if message["status"] == 304:
-                    status = await _refund_revalidation(scope, state, status)
-                headers = MutableHeaders(scope=message)
-                for name, value in status.headers().items():
-                    headers[name] = value
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-async def _refund_revalidation(
-    scope: Scope, state: dict[str, object], status: RateLimitStatus
-) -> RateLimitStatus:
-    key = state.get("api_key")
+async def refund_revalidation(scope: Scope, status: RateLimitStatus) -> RateLimitStatus:
+    """Give back the hit of a conditional GET answered 304; the status to show after it."""
+    key = scope["state"].get("api_key")
     key_id = getattr(key, "id", None)
     if key_id is None:
         return status
-    from app.keys.runtime import runtime_of
-
-    if not await runtime_of(scope["app"]).limiter.refund(str(key_id), status.limit):
+    limiter: KeyRateLimiter = scope["app"].state.keys.limiter
+    if not await limiter.refund(str(key_id), status.limit):
         return status
     return RateLimitStatus(
         allowed=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import string
@@ -24,7 +23,7 @@ def new_public_id() -> str:
 
 def hash_key(key: str, pepper: str) -> bytes:
     """HMAC-SHA256 of a key string under the server-side pepper (32 bytes)."""
-    return hmac.new(pepper.encode(), key.encode(), hashlib.sha256).digest()
+    return hmac.digest(pepper.encode(), key.encode(), "sha256")
 
 
 def looks_like_key(value: str) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from starlette.types import Scope
 
 from app.controversies import service as controversy_service
 from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
 from app.errors import problem_responses
-from app.etags import version_etag
+from app.etags import etag_matches, version_etag
 from app.noise import inputs, service
 from app.noise.schemas import (
     Methodology,
@@ -19,6 +22,7 @@ from app.noise.schemas import (
     NoiseInputsUpdate,
     NoiseRead,
 )
+from app.request_scope import ETAG_DECIDED, header
 from app.schemas_base import UTCDatetime
 
 router = APIRouter(tags=["noise"])
@@ -74,10 +78,25 @@ async def get_noise_history(
     )
 
 
-@router.get("/methodology", operation_id="getMethodology")
-async def get_methodology(settings: SettingsDep) -> Methodology:
+@router.get("/methodology", operation_id="getMethodology", response_model=Methodology)
+async def get_methodology(request: Request) -> Response:
     """The Noise Score method as data: formulas, weights, half-life, bands, version."""
-    return service.methodology(settings)
+    return methodology_response(request.scope)
+
+
+def methodology_response(scope: Scope) -> Response:
+    """The method, serialized once per process (shared with the hot path)."""
+    app = scope["app"]
+    cached: tuple[bytes, str] | None = getattr(app.state, "methodology_json", None)
+    if cached is None:
+        body = orjson.dumps(service.methodology(app.state.settings).model_dump(mode="json"))
+        cached = (body, 'W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"')
+        app.state.methodology_json = cached
+    body, etag = cached
+    scope["state"][ETAG_DECIDED] = True
+    if etag_matches(header(scope, b"if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, media_type="application/json", headers={"ETag": etag})
 
 
 @router.get("/controversies/{id_or_slug}/noise/inputs", operation_id="getNoiseInputs")

@@ -14,7 +14,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 __all__ = [
@@ -125,6 +125,10 @@ def _require_positive(delta: timedelta, name: str) -> None:
 
 def _clamp(value: int, low: int = 0, high: int = 100) -> int:
     return max(low, min(high, value))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 # --------------------------------------------------------------------------- data types
@@ -297,6 +301,9 @@ def level(score: int) -> str:
     return _band(score, LEVEL_BANDS, "score")
 
 
+_LEVEL_OF_SCORE: tuple[str, ...] = tuple(level(value) for value in range(101))
+
+
 # --------------------------------------------------------------------------- activity, wave
 
 
@@ -421,6 +428,27 @@ def decay(last_activity: datetime, at: datetime, half_life: timedelta = DEFAULT_
 def score(composite: float, decay_factor: float) -> int:
     """``round_half_up(C * D)`` clamped to 0..100."""
     return _clamp(round_half_up(composite * decay_factor))
+
+
+def microseconds(moment: datetime) -> int:
+    """Microseconds since the Unix epoch (exact, for the read path's decay arithmetic)."""
+    _require_aware(moment, "moment")
+    return (moment - _EPOCH) // _ONE_MICROSECOND
+
+
+def decayed(
+    composite: float, last_activity_us: int, at_us: int, half_life_us: int
+) -> tuple[int, float, str]:
+    """Score, decay and level at `at_us`, all times in epoch microseconds.
+
+    The read path's form of ``score(composite, decay(...))`` and ``level``, for the many cards of
+    a list: no validation or datetime arithmetic per item, and the same numbers exactly
+    (timedelta division is the same integer ratio of microseconds).
+    """
+    age = at_us - last_activity_us
+    factor = 1.0 if age <= 0 else math.pow(0.5, age / half_life_us)
+    value = _clamp(round_half_up(composite * factor))
+    return value, factor, _LEVEL_OF_SCORE[value]
 
 
 def hot_key(

@@ -106,6 +106,21 @@ def present(
     )
 
 
+def half_life_us(settings: Settings) -> int:
+    """The configured half-life in microseconds."""
+    return half_life(settings) // timedelta(microseconds=1)
+
+
+def decayed(
+    composite: float, last_activity_us: int, at_us: int, settings: Settings
+) -> dict[str, Any]:
+    """The clock-dependent noise fields at `at_us`, JSON-ready: score, level, decay."""
+    score, factor, level = scoring.decayed(
+        composite, last_activity_us, at_us, half_life_us(settings)
+    )
+    return {"score": score, "level": level, "decay": round(factor, 6)}
+
+
 def brief(
     *, composite: float, last_activity_at: datetime, at: datetime, settings: Settings
 ) -> NoiseBrief:

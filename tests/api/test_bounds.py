@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.pagination import encode_cursor
+from tests.conftest import ChangesDelivered, app_client
 
 SEED = "gpt-2-staged-release"
 # Each list with the kinds of the parts of its cursor.
@@ -84,12 +85,12 @@ def cursor_parts(kinds: tuple[str, ...]) -> st.SearchStrategy[list[Any]]:
 
 
 @pytest.fixture
-async def tolerant(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+async def tolerant(
+    app: FastAPI, client: httpx.AsyncClient, changes_delivered: ChangesDelivered
+) -> AsyncIterator[httpx.AsyncClient]:
     """The test's client, but an app exception becomes the 500 a real client would get."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=client.base_url, headers=client.headers
-    ) as http:
+    headers = dict(client.headers)
+    async with app_client(app, changes_delivered, headers, raise_app_exceptions=False) as http:
         yield http
 
 

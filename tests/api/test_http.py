@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import re
 from collections.abc import AsyncIterator
@@ -15,6 +14,8 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.conftest import ChangesDelivered, app_client, heard
 
 SEED = "gpt-2-staged-release"
 CARD = f"/v1/controversies/{SEED}"
@@ -38,13 +39,12 @@ async def sql(maker: Maker, statement: str, **params: Any) -> None:
 
 
 @pytest.fixture
-async def tolerant(app: FastAPI, client: AsyncClient) -> AsyncIterator[AsyncClient]:
-    """Like `client` (same headers, e.g. its key), but an app exception becomes the 500 a real
-    client would get instead of being raised into the test."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=client.base_url, headers=client.headers
-    ) as http:
+async def tolerant(
+    app: FastAPI, client: AsyncClient, changes_delivered: ChangesDelivered
+) -> AsyncIterator[AsyncClient]:
+    """The test's client, but an app exception becomes the 500 a real client would get."""
+    headers = dict(client.headers)
+    async with app_client(app, changes_delivered, headers, raise_app_exceptions=False) as http:
         yield http
 
 
@@ -90,30 +90,39 @@ async def test_etag_and_conditional_get(client: AsyncClient, demo: int, path: st
 
 
 async def test_card_etag_ignores_the_clock_but_not_the_score(
-    client: AsyncClient, demo: int, sessionmaker: Maker
+    client: AsyncClient, demo: int, sessionmaker: Maker, app: FastAPI
 ) -> None:
-    first = await client.get(CARD)
-    await asyncio.sleep(1.05)
-    second = await client.get(CARD)
+    # Two readings a minute apart (pinned with `at`, so no test waits on the clock).
+    at = {"at": "2026-11-27T12:00:00Z"}
+    first = await client.get(CARD, params=at)
+    second = await client.get(CARD, params={"at": "2026-11-27T12:01:00Z"})
     # as_of and the 6-decimal decay moved; nothing a client draws did.
     assert first.json()["noise"]["as_of"] != second.json()["noise"]["as_of"]
+    assert first.json()["noise"]["decay"] != second.json()["noise"]["decay"]
     assert first.headers["etag"] == second.headers["etag"]
-    assert (
-        await client.get(CARD, headers={"If-None-Match": first.headers["etag"]})
-    ).status_code == 304
+    revalidated = await client.get(
+        CARD, params=at, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert revalidated.status_code == 304
 
-    await sql(sessionmaker, "UPDATE controversies SET noise_composite = 90 WHERE slug = :s", s=SEED)
-    changed = await client.get(CARD, headers={"If-None-Match": first.headers["etag"]})
+    async with heard(app.state.cards):
+        await sql(
+            sessionmaker, "UPDATE controversies SET noise_composite = 90 WHERE slug = :s", s=SEED
+        )
+    changed = await client.get(CARD, params=at, headers={"If-None-Match": first.headers["etag"]})
     assert changed.status_code == 200
     assert changed.json()["noise"]["score"] != first.json()["noise"]["score"]
     assert changed.headers["etag"] != first.headers["etag"]
 
 
 async def test_list_etag_changes_with_content(
-    client: AsyncClient, demo: int, sessionmaker: Maker
+    client: AsyncClient, demo: int, sessionmaker: Maker, app: FastAPI
 ) -> None:
     before = await client.get(LIST)
-    await sql(sessionmaker, "UPDATE controversies SET title = 'Renamed' WHERE slug = :s", s=SEED)
+    async with heard(app.state.pages):
+        await sql(
+            sessionmaker, "UPDATE controversies SET title = 'Renamed' WHERE slug = :s", s=SEED
+        )
     after = await client.get(LIST, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
     assert after.headers["etag"] != before.headers["etag"]
