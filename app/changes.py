@@ -60,6 +60,7 @@ class ChangeFeed:
         self._subscribers: dict[str, list[Subscriber]] = {}
         self._connection: Any = None
         self._healthy = False
+        self._stopping = False
         self._listening = asyncio.Event()
 
     @property
@@ -86,7 +87,7 @@ class ChangeFeed:
         self.publish_locally(kind, item or EVERYTHING)
 
     def _set_unhealthy(self) -> None:
-        if self._healthy:
+        if self._healthy and not self._stopping:
             logger.warning("change feed lost; caches bypassed until it is back")
         self._healthy = False
         self._reset_everything()
@@ -124,6 +125,7 @@ class ChangeFeed:
     async def running(self) -> AsyncIterator[ChangeFeed]:
         """Listen for the lifetime of the app."""
         self._listening = asyncio.Event()
+        self._stopping = False
         task = asyncio.create_task(self.run(), name="change-feed")
         try:
             # Start serving once listening, or without caches if the database is slow to answer.
@@ -132,6 +134,7 @@ class ChangeFeed:
                     await self._listening.wait()
             yield self
         finally:
+            self._stopping = True
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -101,12 +101,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
             from app.keys.service import ensure_demo_admin_key
 
             ensure_demo_admin_key(url, settings)
-        app = create_app(settings, database_url=url)
-        logger.info("serving", extra={"host": args.host, "port": args.port})
+        logger.info(
+            "serving", extra={"host": args.host, "port": args.port, "workers": args.workers}
+        )
         # uvicorn re-raises the signal that stopped it; with SIGTERM's default action that would
         # kill the process before the embedded database is stopped, so turn it into an exit.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
+        options: dict[str, Any] = {
+            "host": args.host,
+            "port": args.port,
+            "log_config": None,
+            "access_log": False,
+        }
+        if args.workers > 1:
+            # Each worker is a process of its own that builds the app from the environment; the
+            # database (embedded or not) is this process's, reached by its URL.
+            os.environ["DATABASE_URL"] = url
+            uvicorn.run(
+                "app.main:app_from_environment", factory=True, workers=args.workers, **options
+            )
+        else:
+            uvicorn.run(create_app(settings, database_url=url), **options)
     return 0
 
 
@@ -171,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the API (embedded PostgreSQL without DATABASE_URL)")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", "1")),
+        help="worker processes (one per core uses them all; default WEB_CONCURRENCY or 1)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema to head")

@@ -23,6 +23,7 @@ from app.forecasts.router import router as forecasts_router
 from app.keys import runtime as keys_runtime
 from app.keys.auth import authorize
 from app.keys.router import router as keys_router
+from app.logging_setup import configure_logging
 from app.noise.router import router as noise_router
 from app.timeline.router import router as timeline_router
 from app.unit_of_work import UnitOfWorkMiddleware
@@ -134,3 +135,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     framework_stack = app.build_middleware_stack
     app.build_middleware_stack = lambda: edge(framework_stack())  # type: ignore[method-assign]
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers N` worker process (its parent set DATABASE_URL)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -25,9 +25,10 @@ from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsD
 from app.enums import ActorKind
 from app.errors import problem_responses
 from app.etags import version_etag
+from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
-router = APIRouter()
+router = APIRouter(route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/sides", operation_id="listSides", tags=["controversies"])

@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from app.audit import service
 from app.audit.schemas import AuditEntryRead, AuditResource
 from app.deps import SessionDep
+from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=JsonRoute)
 
 
 @router.get("/audit", operation_id="listAudit")

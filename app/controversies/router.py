@@ -21,10 +21,11 @@ from app.controversies.schemas import (
 from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
 from app.errors import AppError, problem_responses
 from app.etags import etag_matches, version_etag
+from app.json_route import JsonRoute
 from app.pagination import Page
 from app.request_scope import ETAG_DECIDED, request_time
 
-router = APIRouter(tags=["controversies"])
+router = APIRouter(tags=["controversies"], route_class=JsonRoute)
 
 
 @router.get(

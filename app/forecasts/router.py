@@ -13,9 +13,10 @@ from app.errors import problem_responses
 from app.etags import version_etag
 from app.forecasts import service
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate
+from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
-router = APIRouter(tags=["forecasts"])
+router = APIRouter(tags=["forecasts"], route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/forecasts", operation_id="listForecasts")

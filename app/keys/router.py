@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Request
 
 from app.deps import AuthorDep, NowDep, SessionDep, SettingsDep
+from app.json_route import JsonRoute
 from app.keys import service
 from app.keys.auth import CurrentKey
 from app.keys.runtime import runtime_of
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead, KeyRotate, UsageRead
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], route_class=JsonRoute)
 
 KeyId = Annotated[
     str,

@@ -14,6 +14,7 @@ from app.controversies import service as controversy_service
 from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
 from app.errors import problem_responses
 from app.etags import etag_matches, version_etag
+from app.json_route import JsonRoute
 from app.noise import inputs, service
 from app.noise.schemas import (
     Methodology,
@@ -25,7 +26,7 @@ from app.noise.schemas import (
 from app.request_scope import ETAG_DECIDED, header
 from app.schemas_base import UTCDatetime
 
-router = APIRouter(tags=["noise"])
+router = APIRouter(tags=["noise"], route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/noise", operation_id="getNoise")

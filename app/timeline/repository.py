@@ -116,13 +116,20 @@ RETURNING (xmax = 0) AS created
 )
 
 
+# The fields of a mention as sent, besides its platform, in the upsert's column order.
+MENTION_FIELDS = ("external_id", *MENTION_COLUMNS)
+
+
 async def upsert_mentions(
-    session: AsyncSession, controversy_id: uuid.UUID, mentions: list[dict[str, Any]]
+    session: AsyncSession, controversy_id: uuid.UUID, columns: dict[str, list[Any]]
 ) -> tuple[int, int]:
-    """Upsert a batch; returns (created, updated)."""
+    """Upsert a batch given column by column; returns (created, updated).
+
+    A row owned by another controversy, or identical to the stored one, is left alone.
+    """
     params: dict[str, Any] = {"cid": controversy_id}
-    for column in ("platform", "external_id", *MENTION_COLUMNS):
-        params[column] = [mention[column] for mention in mentions]
+    for column in ("platform", *MENTION_FIELDS):
+        params[column] = columns[column]
     rows = (await session.execute(UPSERT_MENTIONS, params)).scalars().all()
     created = sum(1 for was_created in rows if was_created)
     return created, len(rows) - created

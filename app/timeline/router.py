@@ -12,6 +12,7 @@ from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsD
 from app.enums import Platform
 from app.errors import problem_responses
 from app.etags import version_etag
+from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.timeline import service
 from app.timeline.schemas import (
@@ -24,7 +25,7 @@ from app.timeline.schemas import (
     TimelineItem,
 )
 
-router = APIRouter(tags=["timeline"])
+router = APIRouter(tags=["timeline"], route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/timeline", operation_id="listTimeline")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
 from app.enums import EventKind, Platform
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
@@ -14,10 +14,10 @@ from app.validation import (
     ExternalId,
     HttpUrl,
     LongText,
+    MediumText,
     Name,
     ShortText,
     Title,
-    storable,
 )
 
 
@@ -88,7 +88,7 @@ class MentionWrite(WriteModel):
     external_id: ExternalId
     url: HttpUrl | None = None
     author: Name | None = None
-    title: Annotated[str, StringConstraints(max_length=500), AfterValidator(storable)] | None = None
+    title: MediumText | None = None
     excerpt: ShortText | None = None
     published_at: UTCDatetime
     audience: Count = 0

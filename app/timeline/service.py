@@ -135,18 +135,24 @@ async def ingest_mentions(
     """Upsert up to 1,000 mentions in one statement, then recompute the noise once."""
     _check_batch(batch, now)
     row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    keys = [(m.platform.value, m.external_id) for m in batch.mentions]
-    taken = await repository.owned_elsewhere(session, row.id, keys)
-    if taken:
-        raise Conflict(
-            f"{len(taken)} mention(s) already belong to another controversy.",
-            extra={"conflicts": [{"platform": p, "external_id": e} for p, e in taken[:100]]},
-        )
-    rows = [mention.model_dump() for mention in batch.mentions]
-    for mention in rows:
-        mention["platform"] = mention["platform"].value
-    created, updated = await repository.upsert_mentions(session, row.id, rows)
-    result = IngestResult(created=created, updated=updated, unchanged=len(rows) - created - updated)
+    mentions = batch.mentions
+    columns: dict[str, list[Any]] = {
+        "platform": [m.platform.value for m in mentions],
+        **{name: [getattr(m, name) for m in mentions] for name in repository.MENTION_FIELDS},
+    }
+    created, updated = await repository.upsert_mentions(session, row.id, columns)
+    if created + updated < len(mentions):
+        # Some were left alone: unchanged, or owned by another controversy (a 409 then, and
+        # the whole batch rolls back). Only then is it worth asking which.
+        keys = list(zip(columns["platform"], columns["external_id"], strict=True))
+        taken = await repository.owned_elsewhere(session, row.id, keys)
+        if taken:
+            raise Conflict(
+                f"{len(taken)} mention(s) already belong to another controversy.",
+                extra={"conflicts": [{"platform": p, "external_id": e} for p, e in taken[:100]]},
+            )
+    unchanged = len(mentions) - created - updated
+    result = IngestResult(created=created, updated=updated, unchanged=unchanged)
     if created or updated:
         await controversy_service.touch(session, controversy_id=row.id)
         await noise_service.recompute(session, controversy_id=row.id, now=now, settings=settings)

@@ -1,0 +1,131 @@
+"""Caches across processes: two real `serve` processes on one database, over real sockets.
+
+What one process writes, the other learns from PostgreSQL's notifications: a revoked key is
+refused everywhere within a second, a changed card is served fresh everywhere within a second,
+and the process that wrote never serves its own stale copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from app.migrations import upgrade
+from tests.servers import ServedApi, create_key, served_api
+
+
+@pytest.fixture(scope="module")
+def shared_database(fresh_database: Callable[[], str]) -> str:
+    url = fresh_database()
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def first(shared_database: str) -> Iterator[ServedApi]:
+    with served_api(shared_database) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def second(shared_database: str, first: ServedApi) -> Iterator[ServedApi]:
+    with served_api(shared_database, key=first.key) as served:
+        yield served
+
+
+async def new_controversy(http: httpx.AsyncClient) -> str:
+    slug = f"feed-{uuid.uuid4().hex[:10]}"
+    body = {"slug": slug, "title": "A story", "category": "safety", "stage": "emerging"}
+    response = await http.post("/v1/controversies", json=body)
+    assert response.status_code == 201, response.text
+    return slug
+
+
+async def seconds_until(check: Callable[[], object], within: float = 5.0) -> float:
+    """How long until `check()` (a coroutine) returns True; fails after `within` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        if await check():  # type: ignore[misc]
+            return time.monotonic() - started
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"not within {within} s")
+
+
+async def test_a_key_revoked_on_one_process_is_refused_by_the_other_within_a_second(
+    first: ServedApi, second: ServedApi, shared_database: str
+) -> None:
+    reader = create_key(shared_database, scopes="read")
+    headers = {"Authorization": f"Bearer {reader}"}
+    async with first.client() as on_first, second.client() as on_second:
+        # Both processes have authenticated it, so both hold it in memory.
+        assert (await on_first.get("/v1/categories", headers=headers)).status_code == 200
+        assert (await on_second.get("/v1/categories", headers=headers)).status_code == 200
+        key_id = next(
+            key["id"]
+            for key in (await on_first.get("/v1/keys", params={"limit": 100})).json()["data"]
+            if key["revoked_at"] is None and key["scopes"] == ["read"]
+        )
+        revoked = await on_first.delete(f"/v1/keys/{key_id}")
+        assert revoked.status_code == 200
+        # The process that revoked it refuses it at once.
+        assert (await on_first.get("/v1/categories", headers=headers)).status_code == 401
+
+        async def refused_by_second() -> bool:
+            response = await on_second.get("/v1/categories", headers=headers)
+            return response.status_code == 401
+
+        assert await seconds_until(refused_by_second) < 1.0
+
+
+async def test_a_card_changed_on_one_process_is_fresh_on_the_other_within_a_second(
+    first: ServedApi, second: ServedApi
+) -> None:
+    async with first.client() as on_first, second.client() as on_second:
+        slug = await new_controversy(on_first)
+        card = await on_second.get(f"/v1/controversies/{slug}")  # now cached by the second
+        assert card.status_code == 200
+        assert (await on_second.get(f"/v1/controversies/{slug}")).json()["title"] == "A story"
+        changed = await on_first.patch(
+            f"/v1/controversies/{slug}",
+            json={"title": "A new title"},
+            headers={"If-Match": card.headers["etag"]},
+        )
+        assert changed.status_code == 200
+
+        async def fresh_on_second() -> bool:
+            title: str = (await on_second.get(f"/v1/controversies/{slug}")).json()["title"]
+            return title == "A new title"
+
+        assert await seconds_until(fresh_on_second) < 1.0
+
+        async def listed_on_second() -> bool:
+            page = (await on_second.get("/v1/controversies", params={"sort": "created"})).json()
+            return any(item["title"] == "A new title" for item in page["data"])
+
+        assert await seconds_until(listed_on_second) < 1.0
+
+
+async def test_the_writing_process_reads_its_own_writes_every_time(first: ServedApi) -> None:
+    stale = 0
+    async with first.client() as http:
+        slug = await new_controversy(http)
+        etag = (await http.get(f"/v1/controversies/{slug}")).headers["etag"]
+        for attempt in range(500):
+            summary = f"revision {attempt}"
+            written = await http.patch(
+                f"/v1/controversies/{slug}", json={"summary": summary}, headers={"If-Match": etag}
+            )
+            assert written.status_code == 200, written.text
+            read = await http.get(f"/v1/controversies/{slug}")
+            stale += read.json()["summary"] != summary
+            etag = read.headers["etag"]
+            if attempt % 50 == 0:
+                listed = await http.get("/v1/controversies", params={"sort": "created"})
+                summaries = {item["slug"]: item["summary"] for item in listed.json()["data"]}
+                stale += summaries.get(slug) != summary
+    assert stale == 0
