@@ -27,19 +27,19 @@ CHANNEL = "controversy_api_changes"
 EVERYTHING = "*"
 
 Subscriber = Callable[[str], None]
-_CHANGED_KINDS = "changed_kinds"
+_CHANGED = "changed"
 
 
-def mark_changed(session: Any, kind: str) -> None:
-    """Note on a write's session that it changes `kind` ('c', 'k'), to tell this process at
-    once when it commits (other processes hear it from the database)."""
-    session.info.setdefault(_CHANGED_KINDS, set()).add(kind)
+def mark_changed(session: Any, kind: str, item: object = EVERYTHING) -> None:
+    """Note on a write's session what it changes (`c` and a controversy id, `k` for keys), to
+    tell this process at once when it commits; other processes hear it from the database."""
+    session.info.setdefault(_CHANGED, set()).add((kind, str(item)))
 
 
-def changed_kinds(session: Any) -> set[str]:
-    """The kinds a committed write changed: always controversies ('c'), plus what it marked."""
-    kinds: set[str] = session.info.get(_CHANGED_KINDS, set())
-    return {"c", *kinds}
+def changes_of(session: Any) -> set[tuple[str, str]]:
+    """What a committed write changed; everything, if it did not say (never too little)."""
+    changed: set[tuple[str, str]] = session.info.get(_CHANGED, set())
+    return changed or {("c", EVERYTHING)}
 
 
 class ChangeFeed:

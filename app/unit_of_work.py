@@ -26,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import db_errors
-from app.changes import ChangeFeed, changed_kinds
+from app.changes import ChangeFeed, changes_of
 from app.errors import problem_response, unavailable_response
 from app.idempotency import repository as idempotency
 from app.keys import service as keys_service
@@ -201,8 +201,8 @@ async def _finish(session: AsyncSession, answer: HeldAnswer, feed: ChangeFeed) -
     await session.commit()
     # Read-your-writes in this process: its caches forget before the answer is sent (other
     # processes hear of the change from the database's notification).
-    for kind in changed_kinds(session):
-        feed.publish_locally(kind)
+    for kind, item in changes_of(session):
+        feed.publish_locally(kind, item)
 
 
 async def _rollback_quietly(session: AsyncSession) -> None:

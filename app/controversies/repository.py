@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.changes import mark_changed
 from app.models import metadata
 
 controversies = metadata.tables["controversies"]
@@ -251,6 +252,8 @@ async def insert(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | N
         " ON CONFLICT (slug) DO NOTHING RETURNING id"
     )
     inserted: uuid.UUID | None = await session.scalar(text(sql), values)
+    if inserted is not None:
+        mark_changed(session, "c", inserted)
     return inserted
 
 
@@ -268,11 +271,15 @@ async def lock(session: AsyncSession, id_or_slug: str, *, archived: bool | None 
         .where(*clauses)
         .with_for_update(key_share=True)  # FOR NO KEY UPDATE: foreign keys may still point here
     )
-    return (await session.execute(stmt)).one_or_none()
+    row = (await session.execute(stmt)).one_or_none()
+    if row is not None:  # locked to be written: its cached card goes when the write commits
+        mark_changed(session, "c", row.id)
+    return row
 
 
 async def touch(session: AsyncSession, controversy_id: uuid.UUID) -> int:
     """Mark the card changed (version and updated_at); returns the new version."""
+    mark_changed(session, "c", controversy_id)
     version: int = (
         await session.execute(
             text(

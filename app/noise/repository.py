@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.changes import mark_changed
 from app.noise import scoring
 
 
@@ -37,6 +38,7 @@ async def lock_state(session: AsyncSession, controversy_id: uuid.UUID) -> Stored
     ).one_or_none()
     if row is None:
         return None
+    mark_changed(session, "c", controversy_id)  # its stored noise is about to be written
     return StoredState(row[0], row[1], row[2], row[3], row[4])
 
 

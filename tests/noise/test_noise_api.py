@@ -427,3 +427,56 @@ async def test_recompute_from_platform_sums_equals_the_per_mention_method(
         k: c["value"] for k, c in stored["components"].items()
     }
     assert round(per_mention.composite, 4) == stored["composite"]
+
+
+async def test_search_uses_its_index_and_pages_in_noise_order(
+    client: httpx.AsyncClient, engine: AsyncEngine, settings: Settings
+) -> None:
+    await seed_many(engine, 5000, settings)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "UPDATE controversies SET summary = 'a copyright dispute'"
+                " WHERE slug IN (SELECT slug FROM controversies ORDER BY slug LIMIT 12)"
+            )
+        )
+        await connection.execute(text("ANALYZE controversies"))
+    statement = list_statement(
+        filters=ListFilters(q="copyright"),
+        sort="noise",
+        after=None,
+        limit=20,
+        now=NOW,
+        half_life_seconds=noise_service.half_life(settings).total_seconds(),
+    )
+    compiled = statement.compile(compile_kwargs={"literal_binds": True})
+    async with engine.connect() as connection:
+        plan = "\n".join(row[0] for row in await connection.execute(text(f"EXPLAIN {compiled}")))
+    assert "Bitmap Index Scan on ix_controversies_search" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+    found: list[float] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {
+            "q": "copyright",
+            "limit": 5,
+            **({"cursor": cursor} if cursor else {}),
+        }
+        page = (await client.get("/v1/controversies", params=params)).json()
+        async with engine.connect() as connection:
+            keys = dict(
+                (str(row[0]), row[1])
+                for row in await connection.execute(
+                    text(
+                        "SELECT id, hot_key FROM controversies WHERE id = ANY(CAST(:ids AS uuid[]))"
+                    ),
+                    {"ids": [item["id"] for item in page["data"]]},
+                )
+            )
+        found += [keys[item["id"]] for item in page["data"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(found) == 12
+    assert found == sorted(found, reverse=True)
