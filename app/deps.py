@@ -14,6 +14,7 @@ from app.audit.service import Author
 from app.config import Settings
 from app.request_scope import request_time
 from app.unit_of_work import SESSION_STATE_KEY
+from app.writer import Writer
 
 # Every dependency is async: FastAPI runs plain functions in a thread pool, and a thread hop
 # per dependency per request costs more than the work they do.
@@ -62,6 +63,21 @@ async def _author(request: Request) -> Author:
 
 
 AuthorDep = Annotated[Author, Depends(_author)]
+
+
+async def _writer(request: Request, session: SessionDep) -> Writer:
+    return Writer(
+        session=session,
+        author=await _author(request),
+        now=request_time(request.scope),
+        settings=request.app.state.settings,
+    )
+
+
+# What every write service takes: the write's session (committed by its unit of work before
+# the answer), who writes (the key), the request's time and the settings.
+WriterDep = Annotated[Writer, Depends(_writer)]
+ReadSessionDep = SessionDep
 IfMatch = Annotated[
     str | None,
     Header(

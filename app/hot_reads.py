@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db_errors
-from app.controversies.router import card_response, list_response
-from app.controversies.schemas import CardQuery, ListQuery
+from app.cards.router import card_response, list_response
+from app.cards.schemas import CardQuery, ListQuery
 from app.errors import (
     AppError,
     app_error_response,

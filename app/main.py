@@ -13,9 +13,10 @@ from fastapi_offline import FastAPIOffline
 from app import health, pagination
 from app.actors.router import router as actors_router
 from app.audit.router import router as audit_router
+from app.cards.cache import CardCache, PageCache
+from app.cards.router import router as cards_router
 from app.changes import ChangeFeed
 from app.config import Settings, get_settings
-from app.controversies.cache import CardCache, PageCache
 from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
 from app.edge import Edge
@@ -26,6 +27,7 @@ from app.keys.auth import authorize
 from app.keys.router import router as keys_router
 from app.logging_setup import configure_logging
 from app.noise.router import router as noise_router
+from app.sides.router import router as sides_router
 from app.timeline.router import router as timeline_router
 from app.unit_of_work import UnitOfWorkMiddleware
 
@@ -46,6 +48,8 @@ def _api_router() -> APIRouter:
         responses=problem_responses(400, 401, 403, 404, 413, 422, 429, 500, 503),
     )
     for router in (
+        cards_router,
+        sides_router,
         controversies_router,
         actors_router,
         timeline_router,

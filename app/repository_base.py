@@ -1,75 +1,100 @@
-"""Row-level SQL shared by the writable resources: lock, update with a version bump, archive.
+"""Row operations every writable table shares, through its SQLModel: lock, change, archive.
 
-Table names come from code, never from clients.
+Every writable table has `id`, `version` and `archived_at`; most have `updated_at`. Column
+names come from the models, never from strings, so a column that does not exist cannot be
+written.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.base import Executable
+from sqlmodel import SQLModel
 
-WRITABLE = frozenset(
-    {"controversies", "sides", "stances", "actors", "timeline_events", "forecasts"}
-)
+Row = TypeVar("Row", bound=SQLModel)
+Statement = TypeVar("Statement", bound=Executable)
 
 
-def _check(table: str) -> None:
-    if table not in WRITABLE:
-        raise ValueError(f"not a writable table: {table}")
+def columns(model: type[SQLModel]) -> Any:
+    """The model's table columns (`columns(Side).label`)."""
+    return model.__table__.c  # type: ignore[attr-defined]
+
+
+def fresh(statement: Statement) -> Statement:
+    """A select whose rows overwrite what the session already holds of them.
+
+    Writes here are statements (UPDATE … RETURNING), which leave objects already loaded in the
+    session as they were; a read after a write must see the row as it is now.
+    """
+    return statement.execution_options(populate_existing=True)
 
 
 async def lock_row(
     session: AsyncSession,
-    table: str,
+    model: type[Row],
     row_id: uuid.UUID,
     *,
     controversy_id: uuid.UUID | None = None,
     archived: bool | None = False,
-) -> Any:
+) -> Row | None:
     """Lock one row for the rest of the transaction; None when absent.
 
-    `archived`: False → live rows only, True → archived only, None → either.
+    `archived`: False → live rows only, True → archived only, None → either. With
+    `controversy_id`, only a row of that controversy.
     """
-    _check(table)
-    clauses = ["id = :id"]
-    params: dict[str, Any] = {"id": row_id}
+    table = columns(model)
+    statement = select(model).where(table.id == row_id)
     if controversy_id is not None:
-        clauses.append("controversy_id = :cid")
-        params["cid"] = controversy_id
+        statement = statement.where(table.controversy_id == controversy_id)
     if archived is not None:
-        clauses.append("archived_at IS NOT NULL" if archived else "archived_at IS NULL")
-    sql = f"SELECT * FROM {table} WHERE {' AND '.join(clauses)} FOR NO KEY UPDATE"
-    return (await session.execute(text(sql), params)).mappings().one_or_none()
+        statement = statement.where(
+            table.archived_at.is_not(None) if archived else table.archived_at.is_(None)
+        )
+    # FOR NO KEY UPDATE: rows of other tables may still point here with a foreign key.
+    row: Row | None = await session.scalar(fresh(statement.with_for_update(key_share=True)))
+    return row
+
+
+def _bumped(model: type[SQLModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    table = columns(model)
+    bumped = {**values, "version": table.version + 1}
+    if "updated_at" in table:
+        bumped["updated_at"] = func.now()
+    return bumped
 
 
 async def update_row(
-    session: AsyncSession, table: str, row_id: uuid.UUID, values: Mapping[str, Any]
+    session: AsyncSession, model: type[SQLModel], row_id: uuid.UUID, values: Mapping[str, Any]
 ) -> int:
-    """Set columns, bump the version and updated_at; returns the new version."""
-    _check(table)
-    assignments = [f"{column} = :v_{column}" for column in values]
-    assignments += ["version = version + 1"]
-    if table != "forecasts":
-        assignments.append("updated_at = now()")
-    params = {f"v_{column}": value for column, value in values.items()}
-    params["id"] = row_id
-    sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE id = :id RETURNING version"
-    version: int = (await session.execute(text(sql), params)).scalar_one()
-    return version
-
-
-async def set_archived(session: AsyncSession, table: str, row_id: uuid.UUID, archived: bool) -> int:
-    """Archive (hide) or restore a row; returns the new version."""
-    value = "now()" if archived else "NULL"
-    _check(table)
-    extra = "" if table == "forecasts" else ", updated_at = now()"
-    sql = (
-        f"UPDATE {table} SET archived_at = {value}, version = version + 1{extra}"
-        " WHERE id = :id RETURNING version"
+    """Set columns, bump the version (and updated_at); returns the new version."""
+    table = columns(model)
+    statement = (
+        update(model.__table__)  # type: ignore[attr-defined]
+        .where(table.id == row_id)
+        .values(_bumped(model, values))
+        .returning(table.version)
     )
-    version: int = (await session.execute(text(sql), {"id": row_id})).scalar_one()
+    version: int = (await session.execute(statement)).scalar_one()
     return version
+
+
+async def set_archived(
+    session: AsyncSession, model: type[SQLModel], row_id: uuid.UUID, archived: bool
+) -> int:
+    """Archive (hide) or restore a row; returns the new version."""
+    return await update_row(
+        session, model, row_id, {"archived_at": func.now() if archived else None}
+    )
+
+
+async def insert_row(
+    session: AsyncSession, model: type[SQLModel], values: Mapping[str, Any]
+) -> None:
+    """Insert one row (the table fills what is left to its defaults)."""
+    session.add(model(**values))
+    await session.flush()

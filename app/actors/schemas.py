@@ -1,4 +1,4 @@
-"""Actor, side and stance schemas."""
+"""Actor schemas: one actor across every controversy, and where it stands in each."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pydantic import Field, computed_field
 from app.enums import ActorKind
 from app.noise.scoring import grade
 from app.schemas_base import ReadModel, WriteModel
-from app.validation import Label, LongText, Name, Percent, ShortText
+from app.validation import Name, Percent, ShortText
 
 
 class ActorRead(ReadModel):
@@ -25,22 +25,6 @@ class ActorRead(ReadModel):
     @property
     def grade(self) -> str:
         return grade(self.influence)
-
-
-class StanceRead(ReadModel):
-    id: uuid.UUID
-    claim: str
-    version: int = Field(description="Bumped on every change; the ETag is built from it.")
-    actor: ActorRead
-
-
-class SideRead(ReadModel):
-    id: uuid.UUID
-    label: str
-    summary: str
-    position: int
-    version: int = Field(description="Bumped on every change; the ETag is built from it.")
-    stances: list[StanceRead]
 
 
 class ControversyRef(ReadModel):
@@ -82,27 +66,3 @@ class ActorUpdate(WriteModel):
     kind: ActorKind | None = None
     description: ShortText | None = None
     influence: Percent | None = None
-
-
-class SideCreate(WriteModel):
-    label: Label
-    summary: LongText = ""
-    position: int = Field(default=0, ge=0, le=1000)
-
-
-class SideUpdate(WriteModel):
-    label: Label | None = None
-    summary: LongText | None = None
-    position: int | None = Field(default=None, ge=0, le=1000)
-
-
-class StanceCreate(WriteModel):
-    actor_id: uuid.UUID
-    claim: LongText = ""
-
-
-class StanceUpdate(WriteModel):
-    claim: LongText | None = None
-    side_id: uuid.UUID | None = Field(
-        default=None, description="Move the stance to another side of the same controversy."
-    )

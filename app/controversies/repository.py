@@ -1,302 +1,136 @@
-"""SQL for controversies: the list on its indexes and the whole card in one query."""
+"""The controversy row through its SQLModel: find it, lock it, mark it changed, its inputs."""
 
 from __future__ import annotations
 
-import math
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Select,
-    and_,
-    exists,
-    func,
-    literal,
-    select,
-    text,
-    tuple_,
-)
-from sqlalchemy.engine import Row
+from sqlalchemy import ColumnElement, delete, func, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.changes import mark_changed
-from app.models import metadata
-
-controversies = metadata.tables["controversies"]
-stances = metadata.tables["stances"]
-
-# Each sort: its columns, newest/loudest first; the id breaks ties so pages never overlap.
-SORT_COLUMNS = {
-    "noise": controversies.c.hot_key,
-    "recent": controversies.c.last_activity_at,
-    "started": controversies.c.started_at,
-    "created": controversies.c.created_at,
-}
-
-LIST_COLUMNS = (
-    controversies.c.id,
-    controversies.c.slug,
-    controversies.c.title,
-    controversies.c.category,
-    controversies.c.stage,
-    controversies.c.tags,
-    controversies.c.summary,
-    controversies.c.started_at,
-    controversies.c.created_at,
-    controversies.c.updated_at,
-    controversies.c.noise_composite,
-    controversies.c.last_activity_at,
-    controversies.c.hot_key,
-)
+from app.models.controversy import Controversy
+from app.models.noise import NoiseOverride
 
 
-@dataclass(frozen=True)
-class ListFilters:
-    category: str | None = None
-    stage: str | None = None
-    tag: str | None = None
-    actor_id: uuid.UUID | None = None
-    q: str | None = None
-    min_noise: int | None = None
-    updated_since: datetime | None = None
+def _named(id_or_slug: str) -> ColumnElement[bool]:
+    try:
+        return col(Controversy.id) == uuid.UUID(id_or_slug)
+    except ValueError:
+        return col(Controversy.slug) == id_or_slug
 
 
-def _min_noise_clause(
-    min_noise: int, now: datetime, half_life_seconds: float
-) -> ColumnElement[bool]:
-    # score >= m  <=>  C·D(now) >= m − 0.5. Since log2(C·D(now)) = hot_key − now/half_life
-    # once activity is in the past, the hot_key bound is an index-friendly necessary condition
-    # (it also holds for future activity, where D = 1); the exact check follows it.
-    threshold = min_noise - 0.5
-    if threshold <= 0:
-        return and_(True)
-    bound = math.log2(threshold) + now.timestamp() / half_life_seconds - 1e-9
-    age = literal(now, DateTime(timezone=True)) - controversies.c.last_activity_at
-    age_seconds = func.extract("epoch", age)
-    decay = func.least(1.0, func.power(0.5, age_seconds / half_life_seconds))
-    shown = controversies.c.noise_composite * decay + 0.5
-    # The same 1e-9 tolerance as scoring.round_half_up, so the filter agrees with the score.
-    exact = func.floor(shown + 1e-9 * func.greatest(1.0, shown)) >= min_noise
-    return and_(controversies.c.hot_key >= bound, exact)
+def _live(archived: bool | None) -> list[ColumnElement[bool]]:
+    if archived is None:
+        return []
+    archived_at = col(Controversy.archived_at)
+    return [archived_at.is_not(None) if archived else archived_at.is_(None)]
 
 
-def _filters(
-    filters: ListFilters, now: datetime, half_life_seconds: float
-) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [controversies.c.archived_at.is_(None)]
-    if filters.category:
-        clauses.append(controversies.c.category == filters.category)
-    if filters.stage:
-        clauses.append(controversies.c.stage == filters.stage)
-    if filters.tag:
-        clauses.append(controversies.c.tags.contains([filters.tag]))
-    if filters.actor_id:
-        clauses.append(
-            exists().where(
-                stances.c.controversy_id == controversies.c.id,
-                stances.c.actor_id == filters.actor_id,
-                stances.c.archived_at.is_(None),
-            )
-        )
-    if filters.q:
-        query = func.websearch_to_tsquery(text("'english'::regconfig"), filters.q)
-        clauses.append(controversies.c.search.op("@@")(query))
-    if filters.min_noise is not None:
-        clauses.append(_min_noise_clause(filters.min_noise, now, half_life_seconds))
-    if filters.updated_since:
-        clauses.append(controversies.c.updated_at >= filters.updated_since)
-    return clauses
-
-
-async def list_page(
-    session: AsyncSession,
-    *,
-    filters: ListFilters,
-    sort: str,
-    after: tuple[Any, uuid.UUID] | None,
-    limit: int,
-    now: datetime,
-    half_life_seconds: float,
-) -> Sequence[Any]:
-    """One page of live controversies, `limit + 1` rows to tell whether another page exists."""
-    stmt = list_statement(
-        filters=filters,
-        sort=sort,
-        after=after,
-        limit=limit,
-        now=now,
-        half_life_seconds=half_life_seconds,
-    )
-    rows: Sequence[Any] = (await session.execute(stmt)).all()
-    return rows
-
-
-def list_statement(
-    *,
-    filters: ListFilters,
-    sort: str,
-    after: tuple[Any, uuid.UUID] | None,
-    limit: int,
-    now: datetime,
-    half_life_seconds: float,
-) -> Select[Any]:
-    """The list query: filters, keyset position, the sort's index order."""
-    key = SORT_COLUMNS[sort]
-    stmt = select(*LIST_COLUMNS).where(*_filters(filters, now, half_life_seconds))
-    if after is not None:
-        stmt = stmt.where(tuple_(key, controversies.c.id) < tuple_(after[0], after[1]))
-    return stmt.order_by(key.desc(), controversies.c.id.desc()).limit(limit + 1)
-
-
-async def resolve_id(session: AsyncSession, id_or_slug: str) -> uuid.UUID | None:
+async def live_id(session: AsyncSession, id_or_slug: str) -> uuid.UUID | None:
     """The id of a live controversy named by id or slug."""
-    clause = _id_or_slug(id_or_slug)
-    return await session.scalar(
-        select(controversies.c.id).where(clause, controversies.c.archived_at.is_(None))
+    found: uuid.UUID | None = await session.scalar(
+        select(Controversy.id).where(_named(id_or_slug), *_live(False))
     )
+    return found
 
 
-def _id_or_slug(id_or_slug: str) -> ColumnElement[bool]:
-    try:
-        return controversies.c.id == uuid.UUID(id_or_slug)
-    except ValueError:
-        return controversies.c.slug == id_or_slug
-
-
-async def category_counts(session: AsyncSession) -> dict[str, int]:
-    """How many live controversies each category has."""
-    rows = await session.execute(
-        select(controversies.c.category, func.count())
-        .where(controversies.c.archived_at.is_(None))
-        .group_by(controversies.c.category)
-    )
-    return {category: count for category, count in rows}
-
-
-# The whole card as one JSON document, in one round trip: sides with stances and actors,
-# the latest forecast with its scenarios, and the latest timeline items (events and
-# mentions merged). Every sub-select walks an index keyed by the controversy id.
-CARD_SQL = text(
-    """
-SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_matters,
-       c.key_points, c.eli5, c.analysis_generated_by, c.analysis_review_status,
-       c.analysis_reviewed_at, c.analysis_methodology_url, c.started_at, c.created_at,
-       c.updated_at, c.version, c.noise_composite, c.noise_components, c.last_activity_at,
-       c.noise_computed_at,
-       (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                 'id', s.id, 'label', s.label, 'summary', s.summary, 'position', s.position,
-                 'version', s.version,
-                 'stances', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                 'id', st.id, 'claim', st.claim, 'version', st.version,
-                                 'actor', jsonb_build_object(
-                                     'id', a.id, 'name', a.name, 'kind', a.kind,
-                                     'description', a.description, 'influence', a.influence,
-                                     'version', a.version))
-                               ORDER BY a.influence DESC, a.name, st.id), '[]'::jsonb)
-                             FROM stances st JOIN actors a ON a.id = st.actor_id
-                             WHERE st.side_id = s.id AND st.archived_at IS NULL))
-               ORDER BY s.position, s.label), '[]'::jsonb)
-          FROM sides s WHERE s.controversy_id = c.id AND s.archived_at IS NULL) AS sides,
-       (SELECT jsonb_build_object(
-                 'id', f.id, 'generated_by', f.generated_by, 'generated_at', f.generated_at,
-                 'review_status', f.review_status, 'summary', f.summary,
-                 'signals_as_of', f.signals_as_of, 'superseded', false, 'version', f.version,
-                 'scenarios', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                   'title', sc.title, 'description', sc.description,
-                                   'probability', sc.probability, 'horizon', sc.horizon)
-                                 ORDER BY sc.position, sc.id), '[]'::jsonb)
-                               FROM forecast_scenarios sc WHERE sc.forecast_id = f.id))
-          FROM forecasts f WHERE f.controversy_id = c.id AND f.archived_at IS NULL
-          ORDER BY f.generated_at DESC, f.id DESC LIMIT 1) AS forecast,
-       (SELECT coalesce(jsonb_agg(t.item ORDER BY t.at DESC, t.id DESC), '[]'::jsonb) FROM (
-          (SELECT e.occurred_at AS at, e.id, jsonb_build_object(
-                    'kind', 'event', 'at', e.occurred_at, 'event', to_jsonb(e)) AS item
-             FROM timeline_events e WHERE e.controversy_id = c.id AND e.archived_at IS NULL
-             ORDER BY e.occurred_at DESC, e.id DESC LIMIT :timeline_limit)
-          UNION ALL
-          (SELECT m.published_at, m.id, jsonb_build_object(
-                    'kind', 'mention', 'at', m.published_at, 'mention', to_jsonb(m))
-             FROM mentions m WHERE m.controversy_id = c.id
-             ORDER BY m.published_at DESC, m.id DESC LIMIT :timeline_limit)
-          ORDER BY at DESC, id DESC LIMIT :timeline_limit) t) AS timeline
-  FROM controversies c
- WHERE c.archived_at IS NULL AND {where}
-"""
-)
-
-
-async def card(session: AsyncSession, id_or_slug: str, timeline_limit: int) -> Row[Any] | None:
-    """The whole card of a live controversy, or None."""
-    try:
-        params: dict[str, Any] = {"id": uuid.UUID(id_or_slug)}
-        where = "c.id = :id"
-    except ValueError:
-        params = {"slug": id_or_slug}
-        where = "c.slug = :slug"
-    statement = text(CARD_SQL.text.replace("{where}", where))
-    result = await session.execute(statement, {**params, "timeline_limit": timeline_limit})
-    return result.one_or_none()
-
-
-async def insert(session: AsyncSession, values: dict[str, Any]) -> uuid.UUID | None:
-    """Insert a controversy; None when the slug is taken (archived ones included)."""
-    columns = ", ".join(values)
-    placeholders = ", ".join(f":{column}" for column in values)
-    sql = (
-        f"INSERT INTO controversies ({columns}) VALUES ({placeholders})"
-        " ON CONFLICT (slug) DO NOTHING RETURNING id"
-    )
-    inserted: uuid.UUID | None = await session.scalar(text(sql), values)
-    if inserted is not None:
-        mark_changed(session, "c", inserted)
-    return inserted
-
-
-async def lock(session: AsyncSession, id_or_slug: str, *, archived: bool | None = False) -> Any:
-    """Lock a controversy named by id or slug for this transaction."""
-    clauses = [_id_or_slug(id_or_slug)]
-    if archived is not None:
-        clauses.append(
-            controversies.c.archived_at.is_not(None)
-            if archived
-            else controversies.c.archived_at.is_(None)
-        )
-    stmt = (
-        select(controversies.c.id, controversies.c.version, controversies.c.archived_at)
-        .where(*clauses)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: foreign keys may still point here
-    )
-    row = (await session.execute(stmt)).one_or_none()
+async def lock(
+    session: AsyncSession, id_or_slug: str, *, archived: bool | None = False
+) -> Controversy | None:
+    """Lock a controversy named by id or slug for this transaction (every write starts here)."""
+    statement = select(Controversy).where(_named(id_or_slug), *_live(archived))
+    row: Controversy | None = await session.scalar(statement.with_for_update(key_share=True))
     if row is not None:  # locked to be written: its cached card goes when the write commits
         mark_changed(session, "c", row.id)
     return row
 
 
+async def insert_new(session: AsyncSession, values: Mapping[str, Any]) -> uuid.UUID | None:
+    """Insert a controversy; None when the slug is taken (archived ones included)."""
+    statement = (
+        insert(Controversy)
+        .values(dict(values))
+        .on_conflict_do_nothing(index_elements=[col(Controversy.slug)])
+        .returning(col(Controversy.id))
+    )
+    inserted: uuid.UUID | None = await session.scalar(statement)
+    if inserted is not None:
+        mark_changed(session, "c", inserted)
+    return inserted
+
+
 async def touch(session: AsyncSession, controversy_id: uuid.UUID) -> int:
     """Mark the card changed (version and updated_at); returns the new version."""
     mark_changed(session, "c", controversy_id)
-    version: int = (
-        await session.execute(
-            text(
-                "UPDATE controversies SET version = version + 1, updated_at = now()"
-                " WHERE id = :id RETURNING version"
-            ),
-            {"id": controversy_id},
-        )
-    ).scalar_one()
+    statement = (
+        update(Controversy)
+        .where(col(Controversy.id) == controversy_id)
+        .values(version=col(Controversy.version) + 1, updated_at=func.now())
+        .returning(col(Controversy.version))
+    )
+    version: int = (await session.execute(statement)).scalar_one()
     return version
 
 
 async def slug_taken(session: AsyncSession, slug: str, except_id: uuid.UUID) -> bool:
     """True when another controversy (archived included) has this slug."""
     taken = await session.scalar(
-        select(controversies.c.id).where(
-            controversies.c.slug == slug, controversies.c.id != except_id
+        select(Controversy.id).where(
+            col(Controversy.slug) == slug, col(Controversy.id) != except_id
         )
     )
     return taken is not None
+
+
+async def inputs(
+    session: AsyncSession, controversy_id: uuid.UUID
+) -> tuple[int, int, dict[str, int]]:
+    """The editorial noise inputs: the card's version, industry impact, the overrides."""
+    version, impact = (
+        await session.execute(
+            select(Controversy.version, Controversy.industry_impact).where(
+                col(Controversy.id) == controversy_id
+            )
+        )
+    ).one()
+    rows = await session.execute(
+        select(NoiseOverride.component, NoiseOverride.value).where(
+            col(NoiseOverride.controversy_id) == controversy_id
+        )
+    )
+    return version, impact, {component: value for component, value in rows}
+
+
+async def set_industry_impact(session: AsyncSession, controversy_id: uuid.UUID, value: int) -> None:
+    """Store a new industry impact."""
+    await session.execute(
+        update(Controversy)
+        .where(col(Controversy.id) == controversy_id)
+        .values(industry_impact=value)
+    )
+
+
+async def set_override(
+    session: AsyncSession, controversy_id: uuid.UUID, component: str, value: int | None
+) -> None:
+    """Set one component override, or clear it (back to the derived value) with None."""
+    mine = (
+        col(NoiseOverride.controversy_id) == controversy_id,
+        col(NoiseOverride.component) == component,
+    )
+    if value is None:
+        await session.execute(delete(NoiseOverride).where(*mine))
+        return
+    statement = insert(NoiseOverride).values(
+        controversy_id=controversy_id, component=component, value=value
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[col(NoiseOverride.controversy_id), col(NoiseOverride.component)],
+            set_={"value": statement.excluded.value, "updated_at": func.now()},
+        )
+    )

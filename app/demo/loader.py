@@ -14,14 +14,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.actors.models import Actor, Side, Stance
 from app.actors.service import normalise_name
 from app.config import Settings
-from app.controversies.models import Controversy
-from app.forecasts.models import Forecast, ForecastScenario
+from app.models.actor import Actor
+from app.models.controversy import Controversy
+from app.models.forecast import Forecast, ForecastScenario
+from app.models.noise import NoiseOverride
+from app.models.side import Side, Stance
+from app.models.timeline import Mention, TimelineEvent
 from app.noise import service as noise_service
-from app.noise.models import NoiseOverride
-from app.timeline.models import Mention, TimelineEvent
 
 logger = logging.getLogger(__name__)
 

@@ -1,20 +1,17 @@
-"""Forecast read endpoints."""
+"""Forecasts of a controversy: the newest is the card's; the older ones stay readable."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from app.controversies import service as controversy_service
-from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep
-from app.errors import problem_responses
+from app.deps import IdOrSlug, SessionDep, WriterDep
 from app.etags import version_etag
 from app.forecasts import service
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate
 from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.row_routes import RowRoutes, add_row_routes
 
 router = APIRouter(tags=["forecasts"], route_class=JsonRoute)
 
@@ -33,108 +30,33 @@ async def list_forecasts(
     )
 
 
-ForecastId = Annotated[uuid.UUID, Path(description="The forecast's id.")]
-
-
 @router.post(
     "/controversies/{id_or_slug}/forecasts", operation_id="createForecast", status_code=201
 )
 async def create_forecast(
-    id_or_slug: IdOrSlug,
-    data: ForecastCreate,
-    session: SessionDep,
-    now: NowDep,
-    author: AuthorDep,
-    response: Response,
+    id_or_slug: IdOrSlug, data: ForecastCreate, writer: WriterDep, response: Response
 ) -> ForecastRead:
     """Add a forecast; it becomes the card's forecast and supersedes the previous one."""
-    forecast = await service.create_forecast(
-        session, id_or_slug=id_or_slug, data=data, author=author, now=now
-    )
+    forecast = await service.create_forecast(writer, id_or_slug, data)
     response.headers["ETag"] = version_etag(forecast.version)
+    response.headers["Location"] = f"/v1/controversies/{id_or_slug}/forecasts/{forecast.id}"
     return forecast
 
 
-@router.get("/controversies/{id_or_slug}/forecasts/{forecast_id}", operation_id="getForecast")
-async def get_forecast(
-    id_or_slug: IdOrSlug, forecast_id: ForecastId, session: SessionDep, response: Response
-) -> ForecastRead:
-    """One forecast, superseded or not."""
-    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
-    forecast = await service.get_forecast(
-        session, controversy_id=controversy_id, forecast_id=forecast_id
-    )
-    response.headers["ETag"] = version_etag(forecast.version)
-    return forecast
-
-
-@router.patch(
-    "/controversies/{id_or_slug}/forecasts/{forecast_id}",
-    operation_id="updateForecast",
-    responses=problem_responses(412, 428),
+add_row_routes(
+    router,
+    RowRoutes(
+        noun="forecast",
+        segment="forecasts",
+        id_name="forecast_id",
+        read_model=ForecastRead,
+        update_model=ForecastUpdate,
+        read=service.read_forecast,
+        update=service.update_forecast,
+        set_archived=service.set_forecast_archived,
+        read_doc="One forecast, superseded or not.",
+        update_doc="Review a forecast or correct it (send its ETag in If-Match).",
+        archive_doc="Archive a forecast (hidden, restorable).",
+        restore_doc="Bring an archived forecast back.",
+    ),
 )
-async def update_forecast(
-    id_or_slug: IdOrSlug,
-    forecast_id: ForecastId,
-    data: ForecastUpdate,
-    session: SessionDep,
-    author: AuthorDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ForecastRead:
-    """Review a forecast or correct it."""
-    forecast = await service.update_forecast(
-        session,
-        id_or_slug=id_or_slug,
-        forecast_id=forecast_id,
-        data=data,
-        if_match=if_match,
-        author=author,
-    )
-    response.headers["ETag"] = version_etag(forecast.version)
-    return forecast
-
-
-@router.delete(
-    "/controversies/{id_or_slug}/forecasts/{forecast_id}",
-    operation_id="archiveForecast",
-    status_code=204,
-    responses=problem_responses(412, 428),
-)
-async def archive_forecast(
-    id_or_slug: IdOrSlug,
-    forecast_id: ForecastId,
-    session: SessionDep,
-    author: AuthorDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Archive a forecast (hidden, restorable)."""
-    await service.set_forecast_archived(
-        session,
-        id_or_slug=id_or_slug,
-        forecast_id=forecast_id,
-        archived=True,
-        if_match=if_match,
-        author=author,
-    )
-    return Response(status_code=204)
-
-
-@router.post(
-    "/controversies/{id_or_slug}/forecasts/{forecast_id}/restore",
-    operation_id="restoreForecast",
-)
-async def restore_forecast(
-    id_or_slug: IdOrSlug, forecast_id: ForecastId, session: SessionDep, author: AuthorDep
-) -> ForecastRead:
-    """Bring an archived forecast back."""
-    forecast = await service.set_forecast_archived(
-        session,
-        id_or_slug=id_or_slug,
-        forecast_id=forecast_id,
-        archived=False,
-        if_match=None,
-        author=author,
-    )
-    assert forecast is not None
-    return forecast

@@ -1,20 +1,43 @@
-"""Forecast reads."""
+"""Forecasts of a controversy: the newest is current, the older ones stay readable."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import service as audit_service
-from app.audit.service import Author
 from app.controversies import service as controversy_service
+from app.controversies.writes import RowKind, write_to
 from app.errors import NotFound
 from app.forecasts import repository
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
+from app.models.forecast import Forecast
 from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
+from app.writer import Writer
+
+# A forecast is shown on the card but is not an input of its score.
+FORECAST = RowKind(Forecast, "forecast", feeds_the_score=False)
+
+
+async def _read(session: AsyncSession, forecasts: Sequence[Forecast]) -> list[ForecastRead]:
+    if not forecasts:
+        return []
+    current = await repository.newest_id(session, forecasts[0].controversy_id)
+    by_forecast: dict[uuid.UUID, list[Any]] = {forecast.id: [] for forecast in forecasts}
+    for scenario in await repository.scenarios(session, list(by_forecast)):
+        by_forecast[scenario.forecast_id].append(scenario.model_dump())
+    return [
+        ForecastRead.model_validate(
+            {
+                **forecast.model_dump(),
+                "scenarios": by_forecast[forecast.id],
+                "superseded": forecast.id != current,
+            }
+        )
+        for forecast in forecasts
+    ]
 
 
 async def list_forecasts(
@@ -22,122 +45,76 @@ async def list_forecasts(
 ) -> Page[ForecastRead]:
     """Forecasts newest first; older ones are marked superseded."""
     after = read_cursor(cursor, "forecasts", cursor_datetime, cursor_uuid)
-    rows = await repository.forecasts_page(
-        session,
-        controversy_id=controversy_id,
-        after=after,
-        limit=limit + 1,
-    )
+    rows = await repository.page(session, controversy_id, after=after, limit=limit + 1)
+    read = await _read(session, rows)
     return make_page(
-        rows,
+        read,
         limit=limit,
         name="forecasts",
         position=lambda row: (row.generated_at, row.id),
-        item=ForecastRead.model_validate,
+        item=lambda row: row,
     )
 
 
-async def get_forecast(
-    session: AsyncSession, *, controversy_id: uuid.UUID, forecast_id: uuid.UUID
+async def _forecast(
+    session: AsyncSession, controversy_id: uuid.UUID, forecast_id: uuid.UUID
 ) -> ForecastRead:
-    """One live forecast."""
-    row = await repository.forecast(session, controversy_id, forecast_id)
-    if row is None:
+    rows = await repository.page(
+        session, controversy_id, after=None, limit=1, forecast_id=forecast_id
+    )
+    if not rows:
         raise NotFound(f"No forecast with id '{forecast_id}' in this controversy.")
-    return ForecastRead.model_validate(row)
+    return (await _read(session, rows))[0]
+
+
+async def read_forecast(
+    session: AsyncSession, id_or_slug: str, forecast_id: uuid.UUID
+) -> ForecastRead:
+    """One live forecast with its scenarios."""
+    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
+    return await _forecast(session, controversy_id, forecast_id)
 
 
 def _scenarios(scenarios: list[ScenarioWrite]) -> list[dict[str, Any]]:
     return [scenario.model_dump() for scenario in scenarios]
 
 
-async def create_forecast(
-    session: AsyncSession, *, id_or_slug: str, data: ForecastCreate, author: Author, now: datetime
-) -> ForecastRead:
+async def create_forecast(writer: Writer, id_or_slug: str, data: ForecastCreate) -> ForecastRead:
     """Add a forecast; it supersedes the previous one, which stays readable."""
-    controversy = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    forecast_id = uuid.uuid4()
-    values = {
-        "id": forecast_id,
-        "controversy_id": controversy.id,
-        "generated_by": data.generated_by,
-        "generated_at": data.generated_at or now,
-        "review_status": data.review_status.value,
-        "summary": data.summary,
-        "signals_as_of": data.signals_as_of,
-    }
-    await repository.insert_forecast(session, values, _scenarios(data.scenarios))
-    await controversy_service.touch(session, controversy_id=controversy.id)
-    await audit_service.record(
-        session,
-        author=author,
-        resource="forecast",
-        resource_id=forecast_id,
-        action="create",
-        changes=data.model_dump(mode="json"),
-    )
-    return await get_forecast(session, controversy_id=controversy.id, forecast_id=forecast_id)
+    async with write_to(writer, id_or_slug) as unit:
+        values = {
+            **data.model_dump(exclude={"scenarios", "generated_at", "review_status"}),
+            "generated_at": data.generated_at or writer.now,
+            "review_status": data.review_status.value,
+        }
+        forecast_id = await unit.add(FORECAST, values, data)
+        await repository.replace_scenarios(writer.session, forecast_id, _scenarios(data.scenarios))
+    return await _forecast(writer.session, unit.id, forecast_id)
 
 
 async def update_forecast(
-    session: AsyncSession,
-    *,
+    writer: Writer,
     id_or_slug: str,
     forecast_id: uuid.UUID,
     data: ForecastUpdate,
     if_match: str | None,
-    author: Author,
 ) -> ForecastRead:
-    """Review or correct a forecast (If-Match required)."""
-
-    async def replace_scenarios(extra: dict[str, Any]) -> None:
+    """Review a forecast or correct its text; its scenarios are replaced when sent."""
+    async with write_to(writer, id_or_slug) as unit:
+        extra = await unit.update(
+            FORECAST, forecast_id, data, if_match, extra_fields=frozenset({"scenarios"})
+        )
         if extra.get("scenarios") is not None:
-            await repository.replace_scenarios(session, forecast_id, _scenarios(extra["scenarios"]))
-
-    async def touch(controversy_id: uuid.UUID) -> None:
-        await controversy_service.touch(session, controversy_id=controversy_id)
-
-    controversy_id = await controversy_service.update_child(
-        session,
-        table="forecasts",
-        resource="forecast",
-        id_or_slug=id_or_slug,
-        row_id=forecast_id,
-        data=data,
-        if_match=if_match,
-        author=author,
-        after_write=touch,
-        extra_fields=frozenset({"scenarios"}),
-        write_extra=replace_scenarios,
-    )
-    return await get_forecast(session, controversy_id=controversy_id, forecast_id=forecast_id)
+            await repository.replace_scenarios(
+                writer.session, forecast_id, _scenarios(extra["scenarios"])
+            )
+    return await _forecast(writer.session, unit.id, forecast_id)
 
 
 async def set_forecast_archived(
-    session: AsyncSession,
-    *,
-    id_or_slug: str,
-    forecast_id: uuid.UUID,
-    archived: bool,
-    if_match: str | None,
-    author: Author,
+    writer: Writer, id_or_slug: str, forecast_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> ForecastRead | None:
     """Archive (If-Match required) or restore a forecast."""
-
-    async def touch(controversy_id: uuid.UUID) -> None:
-        await controversy_service.touch(session, controversy_id=controversy_id)
-
-    controversy_id = await controversy_service.set_child_archived(
-        session,
-        table="forecasts",
-        resource="forecast",
-        id_or_slug=id_or_slug,
-        row_id=forecast_id,
-        archived=archived,
-        if_match=if_match,
-        author=author,
-        after_write=touch,
-    )
-    if archived:
-        return None
-    return await get_forecast(session, controversy_id=controversy_id, forecast_id=forecast_id)
+    async with write_to(writer, id_or_slug) as unit:
+        await unit.set_archived(FORECAST, forecast_id, archived, if_match)
+    return None if archived else await _forecast(writer.session, unit.id, forecast_id)

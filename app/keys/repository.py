@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.keys.models import ApiKey, KeyUsage
+from app.models.api_key import ApiKey, KeyUsage
 
 
 async def add(session: AsyncSession, key: ApiKey) -> ApiKey:

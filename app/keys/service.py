@@ -18,7 +18,6 @@ from app.config import Settings
 from app.errors import NotFound
 from app.keys import origins, repository, tokens
 from app.keys.cache import MISSING, KeyCache, KeyRecord
-from app.keys.models import ApiKey
 from app.keys.schemas import (
     DEFAULT_GRACE_SECONDS,
     AuthenticatedKey,
@@ -30,7 +29,8 @@ from app.keys.schemas import (
     UsageItem,
     UsageRead,
 )
-from app.models_base import utcnow
+from app.models.api_key import ApiKey
+from app.models.base import utcnow
 from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 
 logger = logging.getLogger(__name__)

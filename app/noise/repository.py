@@ -1,4 +1,4 @@
-"""SQL for the noise engine: its inputs, the stored state, snapshots."""
+"""The Noise Score's inputs, stored state and snapshots, through the SQLModels."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, insert, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from app.changes import mark_changed
+from app.models.actor import Actor
+from app.models.controversy import Controversy
+from app.models.noise import NoiseOverride, NoiseSnapshot
+from app.models.side import Side, Stance
+from app.models.timeline import Mention, TimelineEvent
 from app.noise import scoring
 
 
@@ -29,29 +36,40 @@ async def lock_state(session: AsyncSession, controversy_id: uuid.UUID) -> Stored
     """Lock the controversy row: recomputes of one controversy run one after another."""
     row = (
         await session.execute(
-            text(
-                "SELECT created_at, industry_impact, noise_composite, last_activity_at,"
-                " noise_computed_at FROM controversies WHERE id = :id FOR NO KEY UPDATE"
-            ),
-            {"id": controversy_id},
+            sa_select(
+                col(Controversy.created_at),
+                col(Controversy.industry_impact),
+                col(Controversy.noise_composite),
+                col(Controversy.last_activity_at),
+                col(Controversy.noise_computed_at),
+            )
+            .where(col(Controversy.id) == controversy_id)
+            .with_for_update(key_share=True)
         )
     ).one_or_none()
     if row is None:
         return None
     mark_changed(session, "c", controversy_id)  # its stored noise is about to be written
-    return StoredState(row[0], row[1], row[2], row[3], row[4])
+    return StoredState(*row)
 
 
 async def latest_activity(session: AsyncSession, controversy_id: uuid.UUID) -> datetime | None:
-    """The newest mention or event time of a controversy (both indexed)."""
+    """The newest mention or live milestone of a controversy (each on its index)."""
+    newest_mention = (
+        select(func.max(Mention.published_at))
+        .where(col(Mention.controversy_id) == controversy_id)
+        .scalar_subquery()
+    )
+    newest_event = (
+        select(func.max(TimelineEvent.occurred_at))
+        .where(
+            col(TimelineEvent.controversy_id) == controversy_id,
+            col(TimelineEvent.archived_at).is_(None),
+        )
+        .scalar_subquery()
+    )
     latest: datetime | None = await session.scalar(
-        text(
-            "SELECT GREATEST("
-            " (SELECT max(published_at) FROM mentions WHERE controversy_id = :id),"
-            " (SELECT max(occurred_at) FROM timeline_events"
-            "   WHERE controversy_id = :id AND archived_at IS NULL))"
-        ),
-        {"id": controversy_id},
+        select(func.greatest(newest_mention, newest_event))
     )
     return latest
 
@@ -66,13 +84,22 @@ async def wave_by_platform(
     earliest time gives the pure module exactly the same components as the raw mentions, while
     the database returns at most one row per platform however large the wave.
     """
+    published = col(Mention.published_at)
     rows = await session.execute(
-        text(
-            "SELECT platform, min(published_at), sum(audience), sum(score), sum(comments),"
-            " sum(shares) FROM mentions WHERE controversy_id = :id AND published_at > :start"
-            " AND published_at <= :end GROUP BY platform"
-        ),
-        {"id": controversy_id, "start": last_activity - scoring.WAVE_WINDOW, "end": last_activity},
+        sa_select(
+            col(Mention.platform),
+            func.min(published),
+            func.sum(col(Mention.audience)),
+            func.sum(col(Mention.score)),
+            func.sum(col(Mention.comments)),
+            func.sum(col(Mention.shares)),
+        )
+        .where(
+            col(Mention.controversy_id) == controversy_id,
+            published > last_activity - scoring.WAVE_WINDOW,
+            published <= last_activity,
+        )
+        .group_by(Mention.platform)
     )
     return [
         scoring.MentionSignal(
@@ -83,14 +110,13 @@ async def wave_by_platform(
 
 
 async def side_influences(session: AsyncSession, controversy_id: uuid.UUID) -> list[list[int]]:
-    """Per side, the influence of each actor standing on it."""
+    """Per live side, the influence of each actor standing on it."""
     rows = await session.execute(
-        text(
-            "SELECT st.side_id, a.influence FROM stances st JOIN actors a ON a.id = st.actor_id"
-            " JOIN sides s ON s.id = st.side_id AND s.archived_at IS NULL"
-            " WHERE st.controversy_id = :id AND st.archived_at IS NULL ORDER BY st.side_id"
-        ),
-        {"id": controversy_id},
+        select(Stance.side_id, Actor.influence)
+        .join(Actor, col(Actor.id) == col(Stance.actor_id))
+        .join(Side, (col(Side.id) == col(Stance.side_id)) & col(Side.archived_at).is_(None))
+        .where(col(Stance.controversy_id) == controversy_id, col(Stance.archived_at).is_(None))
+        .order_by(col(Stance.side_id))
     )
     sides: dict[Any, list[int]] = {}
     for side_id, influence in rows:
@@ -101,10 +127,16 @@ async def side_influences(session: AsyncSession, controversy_id: uuid.UUID) -> l
 async def overrides(session: AsyncSession, controversy_id: uuid.UUID) -> dict[str, int]:
     """The editorial component overrides of a controversy."""
     rows = await session.execute(
-        text("SELECT component, value FROM noise_overrides WHERE controversy_id = :id"),
-        {"id": controversy_id},
+        select(NoiseOverride.component, NoiseOverride.value).where(
+            col(NoiseOverride.controversy_id) == controversy_id
+        )
     )
     return {component: value for component, value in rows}
+
+
+def components_document(state: scoring.NoiseState) -> dict[str, dict[str, Any]]:
+    """The components as stored: {name: {value, source}}."""
+    return {name: {"value": c.value, "source": c.source} for name, c in state.components.items()}
 
 
 async def store_state(
@@ -115,19 +147,15 @@ async def store_state(
 ) -> None:
     """Write the recomputed state on the controversy row."""
     await session.execute(
-        text(
-            "UPDATE controversies SET noise_composite = :composite,"
-            " noise_components = CAST(:components AS jsonb), last_activity_at = :last_activity,"
-            " hot_key = :hot_key, noise_computed_at = :computed_at WHERE id = :id"
-        ),
-        {
-            "id": controversy_id,
-            "composite": state.composite,
-            "components": components_json(state),
-            "last_activity": state.last_activity_at,
-            "hot_key": state.hot_key,
-            "computed_at": computed_at,
-        },
+        update(Controversy)
+        .where(col(Controversy.id) == controversy_id)
+        .values(
+            noise_composite=state.composite,
+            noise_components=components_document(state),
+            last_activity_at=state.last_activity_at,
+            hot_key=state.hot_key,
+            noise_computed_at=computed_at,
+        )
     )
 
 
@@ -139,18 +167,13 @@ async def append_snapshot(
 ) -> None:
     """Append a history snapshot."""
     await session.execute(
-        text(
-            "INSERT INTO noise_snapshots (controversy_id, computed_at, composite, components,"
-            " last_activity_at) VALUES (:id, :computed_at, :composite,"
-            " CAST(:components AS jsonb), :last_activity)"
-        ),
-        {
-            "id": controversy_id,
-            "computed_at": computed_at,
-            "composite": state.composite,
-            "components": components_json(state),
-            "last_activity": state.last_activity_at,
-        },
+        insert(NoiseSnapshot).values(
+            controversy_id=controversy_id,
+            computed_at=computed_at,
+            composite=state.composite,
+            components=components_document(state),
+            last_activity_at=state.last_activity_at,
+        )
     )
 
 
@@ -159,80 +182,25 @@ async def snapshots(
 ) -> list[scoring.Snapshot]:
     """Snapshots up to `until`, oldest first (the history rule needs the one before `from`)."""
     rows = await session.execute(
-        text(
-            "SELECT computed_at, composite, last_activity_at FROM noise_snapshots"
-            " WHERE controversy_id = :id AND computed_at <= :until ORDER BY computed_at, id"
-        ),
-        {"id": controversy_id, "until": until},
+        select(NoiseSnapshot.computed_at, NoiseSnapshot.composite, NoiseSnapshot.last_activity_at)
+        .where(
+            col(NoiseSnapshot.controversy_id) == controversy_id,
+            col(NoiseSnapshot.computed_at) <= until,
+        )
+        .order_by(col(NoiseSnapshot.computed_at), col(NoiseSnapshot.id))
     )
     return [scoring.Snapshot(*row) for row in rows]
-
-
-def components_json(state: scoring.NoiseState) -> str:
-    """The components as stored: {name: {value, source}}."""
-    import json
-
-    return json.dumps(
-        {name: {"value": c.value, "source": c.source} for name, c in state.components.items()}
-    )
 
 
 async def stored_noise(session: AsyncSession, controversy_id: uuid.UUID) -> Any:
     """The stored noise columns of a controversy."""
     return (
         await session.execute(
-            text(
-                "SELECT noise_composite, noise_components, last_activity_at, noise_computed_at"
-                " FROM controversies WHERE id = :id"
-            ),
-            {"id": controversy_id},
+            sa_select(
+                col(Controversy.noise_composite),
+                col(Controversy.noise_components),
+                col(Controversy.last_activity_at),
+                col(Controversy.noise_computed_at),
+            ).where(col(Controversy.id) == controversy_id)
         )
     ).one()
-
-
-async def industry_impact(session: AsyncSession, controversy_id: uuid.UUID) -> int:
-    """The editorial industry impact of a controversy."""
-    value: int = (
-        await session.execute(
-            text("SELECT industry_impact FROM controversies WHERE id = :id"), {"id": controversy_id}
-        )
-    ).scalar_one()
-    return value
-
-
-async def set_industry_impact(session: AsyncSession, controversy_id: uuid.UUID, value: int) -> None:
-    """Store a new industry impact."""
-    await session.execute(
-        text("UPDATE controversies SET industry_impact = :value WHERE id = :id"),
-        {"id": controversy_id, "value": value},
-    )
-
-
-async def set_override(
-    session: AsyncSession, controversy_id: uuid.UUID, component: str, value: int | None
-) -> None:
-    """Set one override, or clear it (back to the derived value) with None."""
-    if value is None:
-        await session.execute(
-            text("DELETE FROM noise_overrides WHERE controversy_id = :id AND component = :c"),
-            {"id": controversy_id, "c": component},
-        )
-        return
-    await session.execute(
-        text(
-            "INSERT INTO noise_overrides (controversy_id, component, value) VALUES (:id, :c, :v)"
-            " ON CONFLICT (controversy_id, component) DO UPDATE SET value = EXCLUDED.value,"
-            " updated_at = now()"
-        ),
-        {"id": controversy_id, "c": component, "v": value},
-    )
-
-
-async def controversy_version(session: AsyncSession, controversy_id: uuid.UUID) -> int:
-    """The version of a controversy (its inputs are part of it)."""
-    version: int = (
-        await session.execute(
-            text("SELECT version FROM controversies WHERE id = :id"), {"id": controversy_id}
-        )
-    ).scalar_one()
-    return version

@@ -11,18 +11,11 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.types import Scope
 
 from app.controversies import service as controversy_service
-from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
-from app.errors import problem_responses
-from app.etags import etag_matches, version_etag
+from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
+from app.etags import etag_matches
 from app.json_route import JsonRoute
-from app.noise import inputs, service
-from app.noise.schemas import (
-    Methodology,
-    NoiseHistory,
-    NoiseInputsRead,
-    NoiseInputsUpdate,
-    NoiseRead,
-)
+from app.noise import service
+from app.noise.schemas import Methodology, NoiseHistory, NoiseRead
 from app.request_scope import ETAG_DECIDED, header
 from app.schemas_base import UTCDatetime
 
@@ -98,42 +91,3 @@ def methodology_response(scope: Scope) -> Response:
     if etag_matches(header(scope, b"if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
     return Response(body, media_type="application/json", headers={"ETag": etag})
-
-
-@router.get("/controversies/{id_or_slug}/noise/inputs", operation_id="getNoiseInputs")
-async def get_noise_inputs(
-    id_or_slug: IdOrSlug, session: SessionDep, response: Response
-) -> NoiseInputsRead:
-    """The editorial inputs: industry impact and per-component overrides."""
-    result = await inputs.get(session, id_or_slug=id_or_slug)
-    response.headers["ETag"] = version_etag(result.version)
-    return result
-
-
-@router.patch(
-    "/controversies/{id_or_slug}/noise/inputs",
-    operation_id="updateNoiseInputs",
-    responses=problem_responses(412, 428),
-)
-async def update_noise_inputs(
-    id_or_slug: IdOrSlug,
-    data: NoiseInputsUpdate,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> NoiseInputsRead:
-    """Set industry impact or overrides (null clears one); the score is recomputed."""
-    result = await inputs.update(
-        session,
-        id_or_slug=id_or_slug,
-        data=data,
-        if_match=if_match,
-        author=author,
-        now=now,
-        settings=settings,
-    )
-    response.headers["ETag"] = version_etag(result.version)
-    return result

@@ -1,19 +1,19 @@
-"""Timeline and mention read endpoints."""
+"""The timeline: milestones and source posts, merged or apart; mention ingest."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from app.controversies import service as controversy_service
-from app.deps import AuthorDep, IdOrSlug, IfMatch, NowDep, SessionDep, SettingsDep
+from app.deps import IdOrSlug, SessionDep, WriterDep
 from app.enums import Platform
 from app.errors import problem_responses
 from app.etags import version_etag
 from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.row_routes import RowRoutes, add_row_routes
 from app.timeline import service
 from app.timeline.schemas import (
     EventCreate,
@@ -64,131 +64,37 @@ async def list_mentions(
     responses=problem_responses(409),
 )
 async def ingest_mentions(
-    id_or_slug: IdOrSlug,
-    batch: MentionBatch,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
+    id_or_slug: IdOrSlug, batch: MentionBatch, writer: WriterDep
 ) -> IngestResult:
     """Upsert up to 1,000 mentions by (platform, external_id); the noise is recomputed once."""
-    return await service.ingest_mentions(
-        session, id_or_slug=id_or_slug, batch=batch, author=author, now=now, settings=settings
-    )
-
-
-EventId = Annotated[uuid.UUID, Path(description="The event's id.")]
+    return await service.ingest_mentions(writer, id_or_slug=id_or_slug, batch=batch)
 
 
 @router.post("/controversies/{id_or_slug}/events", operation_id="createEvent", status_code=201)
 async def create_event(
-    id_or_slug: IdOrSlug,
-    data: EventCreate,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
-    response: Response,
+    id_or_slug: IdOrSlug, data: EventCreate, writer: WriterDep, response: Response
 ) -> EventRead:
     """Add a milestone to the timeline."""
-    event = await service.create_event(
-        session, id_or_slug=id_or_slug, data=data, author=author, now=now, settings=settings
-    )
+    event = await service.create_event(writer, id_or_slug, data)
     response.headers["ETag"] = version_etag(event.version)
     response.headers["Location"] = f"/v1/controversies/{id_or_slug}/events/{event.id}"
     return event
 
 
-@router.get("/controversies/{id_or_slug}/events/{event_id}", operation_id="getEvent")
-async def get_event(
-    id_or_slug: IdOrSlug, event_id: EventId, session: SessionDep, response: Response
-) -> EventRead:
-    """One milestone."""
-    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
-    event = await service.get_event(session, controversy_id=controversy_id, event_id=event_id)
-    response.headers["ETag"] = version_etag(event.version)
-    return event
-
-
-@router.patch(
-    "/controversies/{id_or_slug}/events/{event_id}",
-    operation_id="updateEvent",
-    responses=problem_responses(412, 428),
+add_row_routes(
+    router,
+    RowRoutes(
+        noun="event",
+        segment="events",
+        id_name="event_id",
+        read_model=EventRead,
+        update_model=EventUpdate,
+        read=service.read_event,
+        update=service.update_event,
+        set_archived=service.set_event_archived,
+        read_doc="One milestone.",
+        update_doc="Change a milestone (send its ETag in If-Match).",
+        archive_doc="Archive a milestone (hidden, restorable).",
+        restore_doc="Bring an archived milestone back.",
+    ),
 )
-async def update_event(
-    id_or_slug: IdOrSlug,
-    event_id: EventId,
-    data: EventUpdate,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
-    response: Response,
-    if_match: IfMatch = None,
-) -> EventRead:
-    """Change a milestone (send its ETag in If-Match)."""
-    event = await service.update_event(
-        session,
-        id_or_slug=id_or_slug,
-        event_id=event_id,
-        data=data,
-        if_match=if_match,
-        author=author,
-        now=now,
-        settings=settings,
-    )
-    response.headers["ETag"] = version_etag(event.version)
-    return event
-
-
-@router.delete(
-    "/controversies/{id_or_slug}/events/{event_id}",
-    operation_id="archiveEvent",
-    status_code=204,
-    responses=problem_responses(412, 428),
-)
-async def archive_event(
-    id_or_slug: IdOrSlug,
-    event_id: EventId,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
-    if_match: IfMatch = None,
-) -> Response:
-    """Archive a milestone (hidden, restorable)."""
-    await service.set_event_archived(
-        session,
-        id_or_slug=id_or_slug,
-        event_id=event_id,
-        archived=True,
-        if_match=if_match,
-        author=author,
-        now=now,
-        settings=settings,
-    )
-    return Response(status_code=204)
-
-
-@router.post("/controversies/{id_or_slug}/events/{event_id}/restore", operation_id="restoreEvent")
-async def restore_event(
-    id_or_slug: IdOrSlug,
-    event_id: EventId,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    author: AuthorDep,
-) -> EventRead:
-    """Bring an archived milestone back."""
-    event = await service.set_event_archived(
-        session,
-        id_or_slug=id_or_slug,
-        event_id=event_id,
-        archived=False,
-        if_match=None,
-        author=author,
-        now=now,
-        settings=settings,
-    )
-    assert event is not None
-    return event

@@ -1,20 +1,18 @@
-"""Timeline reads: merged events and mentions, and mentions alone."""
+"""The timeline of a controversy: milestones and source posts, merged newest first."""
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit import service as audit_service
-from app.audit.service import Author
-from app.config import Settings
 from app.controversies import service as controversy_service
+from app.controversies.writes import RowKind, write_to
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.noise import service as noise_service
+from app.models.timeline import Mention, TimelineEvent
 from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.timeline import repository
 from app.timeline.schemas import (
@@ -28,18 +26,26 @@ from app.timeline.schemas import (
     TimelineItem,
     TimelineMentionItem,
 )
+from app.writer import Writer
 
-_ITEM = TypeAdapter(TimelineItem)
+# A milestone may be the latest activity of its controversy: it feeds the score's decay.
+EVENT = RowKind(TimelineEvent, "event", feeds_the_score=True)
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def _after(cursor: str | None, name: str) -> tuple[datetime, uuid.UUID] | None:
     return read_cursor(cursor, name, cursor_datetime, cursor_uuid)
 
 
-def _item(row: Any) -> TimelineEventItem | TimelineMentionItem:
-    if row.kind == "event":
-        return TimelineEventItem(at=row.at, event=EventRead.model_validate(row.doc))
-    return TimelineMentionItem(at=row.at, mention=MentionRead.model_validate(row.doc))
+def _item(row: TimelineEvent | Mention) -> TimelineEventItem | TimelineMentionItem:
+    if isinstance(row, TimelineEvent):
+        return TimelineEventItem(at=row.occurred_at, event=EventRead.model_validate(row))
+    return TimelineMentionItem(at=row.published_at, mention=MentionRead.model_validate(row))
+
+
+def _at(row: TimelineEvent | Mention) -> tuple[datetime, uuid.UUID]:
+    moment = row.occurred_at if isinstance(row, TimelineEvent) else row.published_at
+    return moment, row.id
 
 
 async def timeline(
@@ -50,19 +56,23 @@ async def timeline(
     cursor: str | None,
     limit: int,
 ) -> Page[TimelineItem]:
-    """Events and mentions merged, newest first."""
+    """Milestones and mentions merged, newest first: each walks its own index, then merge."""
     name = f"timeline:{kind or 'all'}"
-    kinds = (kind,) if kind else ("event", "mention")
-    rows = await repository.timeline_page(
-        session,
-        controversy_id=controversy_id,
-        kinds=kinds,
-        after=_after(cursor, name),
-        limit=limit + 1,
-    )
-    return make_page(
-        rows, limit=limit, name=name, position=lambda row: (row.at, row.id), item=_item
-    )
+    after = _after(cursor, name)
+    parts: list[list[TimelineEvent | Mention]] = []
+    if kind in (None, "event"):
+        parts.append(
+            list(
+                await repository.events_page(session, controversy_id, after=after, limit=limit + 1)
+            )
+        )
+    if kind in (None, "mention"):
+        mentions = repository.mentions_page(
+            session, controversy_id, platform=None, after=after, limit=limit + 1
+        )
+        parts.append(list(await mentions))
+    merged = list(heapq.merge(*parts, key=_at, reverse=True))[: limit + 1]
+    return make_page(merged, limit=limit, name=name, position=_at, item=_item)
 
 
 async def mentions(
@@ -76,22 +86,15 @@ async def mentions(
     """Mentions newest first, optionally of one platform."""
     name = f"mentions:{platform or 'all'}"
     rows = await repository.mentions_page(
-        session,
-        controversy_id=controversy_id,
-        platform=platform,
-        after=_after(cursor, name),
-        limit=limit + 1,
+        session, controversy_id, platform=platform, after=_after(cursor, name), limit=limit + 1
     )
     return make_page(
         rows,
         limit=limit,
         name=name,
-        position=lambda row: (row["published_at"], row["id"]),
+        position=lambda row: (row.published_at, row.id),
         item=MentionRead.model_validate,
     )
-
-
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 def _refuse_future(when: datetime, now: datetime, field: str) -> dict[str, str] | None:
@@ -123,86 +126,50 @@ def _check_batch(batch: MentionBatch, now: datetime) -> None:
         raise ValidationFailed(f"{len(errors)} mention(s) refused.", errors=errors[:100])
 
 
-async def ingest_mentions(
-    session: AsyncSession,
-    *,
-    id_or_slug: str,
-    batch: MentionBatch,
-    author: Author,
-    now: datetime,
-    settings: Settings,
-) -> IngestResult:
-    """Upsert up to 1,000 mentions in one statement, then recompute the noise once."""
-    _check_batch(batch, now)
-    row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    mentions = batch.mentions
-    columns: dict[str, list[Any]] = {
-        "platform": [m.platform.value for m in mentions],
-        **{name: [getattr(m, name) for m in mentions] for name in repository.MENTION_FIELDS},
-    }
-    created, updated = await repository.upsert_mentions(session, row.id, columns)
-    if created + updated < len(mentions):
-        # Some were left alone: unchanged, or owned by another controversy (a 409 then, and
-        # the whole batch rolls back). Only then is it worth asking which.
-        keys = list(zip(columns["platform"], columns["external_id"], strict=True))
-        taken = await repository.owned_elsewhere(session, row.id, keys)
-        if taken:
-            raise Conflict(
-                f"{len(taken)} mention(s) already belong to another controversy.",
-                extra={"conflicts": [{"platform": p, "external_id": e} for p, e in taken[:100]]},
-            )
-    unchanged = len(mentions) - created - updated
-    result = IngestResult(created=created, updated=updated, unchanged=unchanged)
-    if created or updated:
-        await controversy_service.touch(session, controversy_id=row.id)
-        await noise_service.recompute(session, controversy_id=row.id, now=now, settings=settings)
-        await audit_service.record(
-            session,
-            author=author,
-            resource="mentions",
-            resource_id=row.id,
-            action="ingest",
-            changes=result.model_dump(),
+async def ingest_mentions(writer: Writer, *, id_or_slug: str, batch: MentionBatch) -> IngestResult:
+    """Upsert up to 1,000 mentions in one statement; the noise is recomputed once."""
+    _check_batch(batch, writer.now)
+    async with write_to(writer, id_or_slug) as unit:
+        posts = batch.mentions
+        columns: dict[str, list[Any]] = {
+            "platform": [m.platform.value for m in posts],
+            **{name: [getattr(m, name) for m in posts] for name in repository.MENTION_FIELDS},
+        }
+        created, updated = await repository.upsert_mentions(writer.session, unit.id, columns)
+        if created + updated < len(posts):
+            # Some were left alone: unchanged, or owned by another controversy (a 409 then,
+            # and the whole batch rolls back). Only then is it worth asking which.
+            keys = list(zip(columns["platform"], columns["external_id"], strict=True))
+            taken = await repository.owned_elsewhere(writer.session, unit.id, keys)
+            if taken:
+                raise Conflict(
+                    f"{len(taken)} mention(s) already belong to another controversy.",
+                    extra={
+                        "conflicts": [{"platform": p, "external_id": e} for p, e in taken[:100]]
+                    },
+                )
+        result = IngestResult(
+            created=created, updated=updated, unchanged=len(posts) - created - updated
         )
+        if created or updated:
+            unit.changed(score_input=True)
+            await unit.record("mentions", unit.id, "ingest", result.model_dump())
     return result
 
 
-async def get_event(
-    session: AsyncSession, *, controversy_id: uuid.UUID, event_id: uuid.UUID
+async def _event(
+    session: AsyncSession, controversy_id: uuid.UUID, event_id: uuid.UUID
 ) -> EventRead:
-    """One live event."""
-    row = await repository.event(session, controversy_id, event_id)
-    if row is None:
+    found = await repository.live_event(session, controversy_id, event_id)
+    if found is None:
         raise NotFound(f"No event with id '{event_id}' in this controversy.")
-    return EventRead.model_validate(row)
+    return EventRead.model_validate(found)
 
 
-async def create_event(
-    session: AsyncSession,
-    *,
-    id_or_slug: str,
-    data: EventCreate,
-    author: Author,
-    now: datetime,
-    settings: Settings,
-) -> EventRead:
-    """Add a milestone; the noise is recomputed (it may be the latest activity)."""
-    _check_event_time(data.occurred_at, now)
-    row = await controversy_service.lock_live(session, id_or_slug=id_or_slug)
-    event_id = uuid.uuid4()
-    values = {"id": event_id, "controversy_id": row.id, **data.model_dump(mode="python")}
-    values["kind"] = data.kind.value
-    await repository.insert_event(session, values)
-    await _after_event_write(session, row.id, now, settings)
-    await audit_service.record(
-        session,
-        author=author,
-        resource="event",
-        resource_id=event_id,
-        action="create",
-        changes=data.model_dump(mode="json"),
-    )
-    return await get_event(session, controversy_id=row.id, event_id=event_id)
+async def read_event(session: AsyncSession, id_or_slug: str, event_id: uuid.UUID) -> EventRead:
+    """One live milestone."""
+    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
+    return await _event(session, controversy_id, event_id)
 
 
 def _check_event_time(occurred_at: datetime, now: datetime) -> None:
@@ -211,66 +178,30 @@ def _check_event_time(occurred_at: datetime, now: datetime) -> None:
         raise ValidationFailed("A milestone cannot be dated in the future.", errors=[future])
 
 
-async def _after_event_write(
-    session: AsyncSession, controversy_id: uuid.UUID, now: datetime, settings: Settings
-) -> None:
-    await controversy_service.touch(session, controversy_id=controversy_id)
-    await noise_service.recompute(
-        session, controversy_id=controversy_id, now=now, settings=settings
-    )
+async def create_event(writer: Writer, id_or_slug: str, data: EventCreate) -> EventRead:
+    """Add a milestone; the noise is recomputed (it may be the latest activity)."""
+    _check_event_time(data.occurred_at, writer.now)
+    async with write_to(writer, id_or_slug) as unit:
+        values = {**data.model_dump(mode="python"), "kind": data.kind.value}
+        event_id = await unit.add(EVENT, values, data)
+    return await _event(writer.session, unit.id, event_id)
 
 
 async def update_event(
-    session: AsyncSession,
-    *,
-    id_or_slug: str,
-    event_id: uuid.UUID,
-    data: EventUpdate,
-    if_match: str | None,
-    author: Author,
-    now: datetime,
-    settings: Settings,
+    writer: Writer, id_or_slug: str, event_id: uuid.UUID, data: EventUpdate, if_match: str | None
 ) -> EventRead:
     """Change a milestone (If-Match required)."""
     if data.occurred_at is not None:
-        _check_event_time(data.occurred_at, now)
-    controversy_id = await controversy_service.update_child(
-        session,
-        table="timeline_events",
-        resource="event",
-        id_or_slug=id_or_slug,
-        row_id=event_id,
-        data=data,
-        if_match=if_match,
-        author=author,
-        after_write=lambda cid: _after_event_write(session, cid, now, settings),
-    )
-    return await get_event(session, controversy_id=controversy_id, event_id=event_id)
+        _check_event_time(data.occurred_at, writer.now)
+    async with write_to(writer, id_or_slug) as unit:
+        await unit.update(EVENT, event_id, data, if_match)
+    return await _event(writer.session, unit.id, event_id)
 
 
 async def set_event_archived(
-    session: AsyncSession,
-    *,
-    id_or_slug: str,
-    event_id: uuid.UUID,
-    archived: bool,
-    if_match: str | None,
-    author: Author,
-    now: datetime,
-    settings: Settings,
+    writer: Writer, id_or_slug: str, event_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> EventRead | None:
     """Archive (If-Match required) or restore a milestone."""
-    controversy_id = await controversy_service.set_child_archived(
-        session,
-        table="timeline_events",
-        resource="event",
-        id_or_slug=id_or_slug,
-        row_id=event_id,
-        archived=archived,
-        if_match=if_match,
-        author=author,
-        after_write=lambda cid: _after_event_write(session, cid, now, settings),
-    )
-    if archived:
-        return None
-    return await get_event(session, controversy_id=controversy_id, event_id=event_id)
+    async with write_to(writer, id_or_slug) as unit:
+        await unit.set_archived(EVENT, event_id, archived, if_match)
+    return None if archived else await _event(writer.session, unit.id, event_id)

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.controversies.repository import ListFilters, list_statement
+from app.cards.repository import ListFilters, list_statement
 from app.noise import scoring
 from app.noise import service as noise_service
 

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from app.enums import Category, ReviewStatus, Stage, check_in
-from app.models_base import timestamp, utcnow, uuid_pk
+from app.models.base import timestamp, utcnow, uuid_pk
 
 # The search document: title, summary and key points. The IMMUTABLE wrapper function is
 # created by the migration, because array_to_string alone is not allowed in a generated column.

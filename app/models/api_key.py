@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlmodel import Field, SQLModel
 
-from app.models_base import timestamp, utcnow, uuid_pk
+from app.models.base import timestamp, utcnow, uuid_pk
 
 # Shared with the migration, so the model and the database agree on every rule.
 CK_KIND = "kind IN ('publishable', 'secret')"

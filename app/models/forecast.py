@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from app.enums import ReviewStatus, check_in
-from app.models_base import timestamp, utcnow, uuid_pk
+from app.models.base import timestamp, utcnow, uuid_pk
 
 
 class Forecast(SQLModel, table=True):

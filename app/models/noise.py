@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Float, ForeignKey, I
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
-from app.models_base import timestamp, utcnow
+from app.models.base import timestamp, utcnow
 
 OVERRIDABLE = ("reach", "engagement", "star_power", "cross_platform", "polarity", "duration")
 

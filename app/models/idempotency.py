@@ -9,7 +9,7 @@ from sqlalchemy import Column, Index, Integer, LargeBinary, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-from app.models_base import timestamp, utcnow
+from app.models.base import timestamp, utcnow
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlmodel import Field, SQLModel
 
-from app.models_base import timestamp, utcnow
+from app.models.base import timestamp, utcnow
 
 AUDIT_ACTIONS = ("create", "update", "archive", "restore", "ingest", "rotate", "revoke")
 

@@ -1,0 +1,33 @@
+"""Every table model, imported in one place so the metadata is complete."""
+
+from sqlmodel import SQLModel
+
+from app.models.actor import Actor
+from app.models.api_key import ApiKey, KeyUsage
+from app.models.audit import AuditEntry
+from app.models.controversy import Controversy
+from app.models.forecast import Forecast, ForecastScenario
+from app.models.idempotency import IdempotencyRecord
+from app.models.noise import NoiseOverride, NoiseSnapshot
+from app.models.side import Side, Stance
+from app.models.timeline import Mention, TimelineEvent
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Actor",
+    "ApiKey",
+    "AuditEntry",
+    "Controversy",
+    "Forecast",
+    "ForecastScenario",
+    "IdempotencyRecord",
+    "KeyUsage",
+    "Mention",
+    "NoiseOverride",
+    "NoiseSnapshot",
+    "Side",
+    "Stance",
+    "TimelineEvent",
+    "metadata",
+]
