@@ -13,8 +13,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.config import Settings
 from app.cards.repository import ListFilters, list_statement
+from app.config import Settings
 from app.noise import scoring
 from app.noise import service as noise_service
 
