@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -12,13 +11,13 @@ from sqlalchemy import (
     Integer,
     Text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.enums import ActorKind, check_in
-from app.models.base import timestamp, utcnow, uuid_pk
+from app.models.base import EditedRow, uuid_pk
 
 
-class Actor(SQLModel, table=True):
+class Actor(EditedRow, table=True):
     __tablename__ = "actors"
     __table_args__ = (
         CheckConstraint(check_in("kind", ActorKind), name="ck_actors_kind"),
@@ -33,7 +32,3 @@ class Actor(SQLModel, table=True):
     kind: str = Field(sa_column=Column(Text, nullable=False))
     description: str | None = Field(default=None, sa_column=Column(Text))
     influence: int = Field(sa_column=Column(Integer, nullable=False))
-    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

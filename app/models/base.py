@@ -6,8 +6,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, func
+from sqlalchemy import Column, DateTime, Integer, func
 from sqlalchemy.dialects.postgresql import UUID
+from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
@@ -27,4 +28,37 @@ def timestamp(*, nullable: bool = False, server_now: bool = False, index: bool =
         nullable=nullable,
         server_default=func.now() if server_now else None,
         index=index,
+    )
+
+
+class EditedRow(SQLModel):
+    """The columns of every row editors write: its version (bumped on each change, the base of
+    its ETag), when it was archived (hidden, restorable), and when it was made and changed."""
+
+    version: int = Field(
+        default=1, sa_type=Integer, nullable=False, sa_column_kwargs={"server_default": "1"}
+    )
+    archived_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=DateTime(timezone=True),
+        nullable=False,
+        sa_column_kwargs={"server_default": func.now()},
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=DateTime(timezone=True),
+        nullable=False,
+        sa_column_kwargs={"server_default": func.now()},
+    )
+
+
+class OfAControversy(SQLModel):
+    """A row that belongs to one controversy and goes with it."""
+
+    controversy_id: uuid.UUID = Field(
+        sa_type=UUID(as_uuid=True),
+        foreign_key="controversies.id",
+        ondelete="CASCADE",
+        nullable=False,
     )

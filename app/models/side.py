@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
@@ -16,12 +15,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import UUID
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.models.base import timestamp, utcnow, uuid_pk
+from app.models.base import EditedRow, OfAControversy, uuid_pk
 
 
-class Side(SQLModel, table=True):
+class Side(OfAControversy, EditedRow, table=True):
     __tablename__ = "sides"
     __table_args__ = (
         # Labels are unique among the live sides of a controversy.
@@ -39,21 +38,12 @@ class Side(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
-    controversy_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
-        )
-    )
     label: str = Field(sa_column=Column(Text, nullable=False))
     summary: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     position: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 
 
-class Stance(SQLModel, table=True):
+class Stance(OfAControversy, EditedRow, table=True):
     __tablename__ = "stances"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -75,11 +65,6 @@ class Stance(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
-    controversy_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
-        )
-    )
     side_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
     actor_id: uuid.UUID = Field(
         sa_column=Column(
@@ -87,7 +72,3 @@ class Stance(SQLModel, table=True):
         )
     )
     claim: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     Text,
     UniqueConstraint,
 )
@@ -19,10 +18,10 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from app.enums import EventKind, Platform, check_in
-from app.models.base import timestamp, utcnow, uuid_pk
+from app.models.base import EditedRow, OfAControversy, timestamp, utcnow, uuid_pk
 
 
-class TimelineEvent(SQLModel, table=True):
+class TimelineEvent(OfAControversy, EditedRow, table=True):
     __tablename__ = "timeline_events"
     __table_args__ = (
         CheckConstraint(check_in("kind", EventKind), name="ck_timeline_events_kind"),
@@ -30,20 +29,11 @@ class TimelineEvent(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
-    controversy_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
-        )
-    )
     occurred_at: datetime = Field(sa_column=timestamp())
     title: str = Field(sa_column=Column(Text, nullable=False))
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     kind: str = Field(default="other", sa_column=Column(Text, nullable=False))
     source_url: str | None = Field(default=None, sa_column=Column(Text))
-    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
-    archived_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
 
 
 class Mention(SQLModel, table=True):

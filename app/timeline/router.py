@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from app.controversies import service as controversy_service
 from app.deps import IdOrSlug, SessionDep, WriterDep
 from app.enums import Platform
 from app.errors import problem_responses
-from app.etags import version_etag
 from app.json_route import JsonRoute
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.row_routes import RowRoutes, add_row_routes
+from app.row_routes import Schemas, add_resource_routes
 from app.timeline import service
 from app.timeline.schemas import (
     EventCreate,
@@ -70,31 +69,6 @@ async def ingest_mentions(
     return await service.ingest_mentions(writer, id_or_slug=id_or_slug, batch=batch)
 
 
-@router.post("/controversies/{id_or_slug}/events", operation_id="createEvent", status_code=201)
-async def create_event(
-    id_or_slug: IdOrSlug, data: EventCreate, writer: WriterDep, response: Response
-) -> EventRead:
-    """Add a milestone to the timeline."""
-    event = await service.create_event(writer, id_or_slug, data)
-    response.headers["ETag"] = version_etag(event.version)
-    response.headers["Location"] = f"/v1/controversies/{id_or_slug}/events/{event.id}"
-    return event
-
-
-add_row_routes(
-    router,
-    RowRoutes(
-        noun="event",
-        segment="events",
-        id_name="event_id",
-        read_model=EventRead,
-        update_model=EventUpdate,
-        read=service.read_event,
-        update=service.update_event,
-        set_archived=service.set_event_archived,
-        read_doc="One milestone.",
-        update_doc="Change a milestone (send its ETag in If-Match).",
-        archive_doc="Archive a milestone (hidden, restorable).",
-        restore_doc="Bring an archived milestone back.",
-    ),
+add_resource_routes(
+    router, "event", "events", Schemas(EventRead, EventCreate, EventUpdate), service
 )
