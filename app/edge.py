@@ -69,25 +69,21 @@ class Edge:
         app = Revalidation(HotReads(app))
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self.cors = KeyOriginsCORSMiddleware(
-            app,
-            origin_cache=origin_cache,
-            allow_origins=cors_origins,
-            allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=cors_headers,
-            expose_headers=exposed_headers,
-            max_age=600,
-        )
+
+        def cors(inner: ASGIApp) -> ASGIApp:
+            return KeyOriginsCORSMiddleware(
+                inner,
+                origin_cache=origin_cache,
+                allow_origins=cors_origins,
+                allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
+                allow_headers=cors_headers,
+                expose_headers=exposed_headers,
+                max_age=600,
+            )
+
         self.gzip = GZipMiddleware(app, minimum_size=500)
-        self.cors_and_gzip = KeyOriginsCORSMiddleware(
-            GZipMiddleware(app, minimum_size=500),
-            origin_cache=origin_cache,
-            allow_origins=cors_origins,
-            allow_methods=["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE"],
-            allow_headers=cors_headers,
-            expose_headers=exposed_headers,
-            max_age=600,
-        )
+        self.cors = cors(app)
+        self.cors_and_gzip = cors(self.gzip)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

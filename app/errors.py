@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from fastapi import FastAPI, Request
@@ -49,6 +49,16 @@ class AppError(Exception):
         self.errors = list(errors) if errors else None
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+
+
+Found = TypeVar("Found")
+
+
+def found_or_404(found: Found | None, what: str) -> Found:
+    """What a lookup found; a 404 naming `what` when it found nothing."""
+    if found is None:
+        raise NotFound(f"No {what}.")
+    return found
 
 
 class NotFound(AppError):

@@ -114,26 +114,9 @@ def _filters(
     return clauses
 
 
-async def list_page(
-    session: AsyncSession,
-    *,
-    filters: ListFilters,
-    sort: str,
-    after: tuple[Any, uuid.UUID] | None,
-    limit: int,
-    now: datetime,
-    half_life_seconds: float,
-) -> Sequence[Any]:
-    """One page of live controversies, `limit + 1` rows to tell whether another page exists."""
-    stmt = list_statement(
-        filters=filters,
-        sort=sort,
-        after=after,
-        limit=limit,
-        now=now,
-        half_life_seconds=half_life_seconds,
-    )
-    rows: Sequence[Any] = (await session.execute(stmt)).all()
+async def list_page(session: AsyncSession, statement: Select[Any]) -> Sequence[Any]:
+    """Run a list statement (from `list_statement`)."""
+    rows: Sequence[Any] = (await session.execute(statement)).all()
     return rows
 
 

@@ -60,8 +60,8 @@ class CardQuery(BaseModel):
     )
 
 
-class ControversySummary(ReadModel):
-    """The compact card of a list."""
+class ControversyFields(ReadModel):
+    """What the list's compact card and the whole card both show."""
 
     id: uuid.UUID
     slug: str
@@ -73,26 +73,21 @@ class ControversySummary(ReadModel):
     started_at: UTCDatetime
     created_at: UTCDatetime
     updated_at: UTCDatetime
+
+
+class ControversySummary(ControversyFields):
+    """The compact card of a list."""
+
     noise: NoiseBrief
 
 
-class ControversyRead(ReadModel):
+class ControversyRead(ControversyFields):
     """The whole card: one request draws the page."""
 
-    id: uuid.UUID
-    slug: str
-    title: str
-    category: Category
-    stage: Stage
-    tags: list[str]
-    summary: str
     why_it_matters: str
     key_points: list[str]
     eli5: str
     analysis: Analysis
-    started_at: UTCDatetime
-    created_at: UTCDatetime
-    updated_at: UTCDatetime
     version: int = Field(description="Bumped on every change; the ETag is built from it.")
     noise: NoiseRead
     sides: list[SideRead]

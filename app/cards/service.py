@@ -19,10 +19,8 @@ from app.cards import repository
 from app.cards.cache import CachedCard, CachedPage, CardCache, PageCache
 from app.cards.schemas import CategoryCount, ControversyRead, ControversySummary
 from app.config import Settings
-from app.controversies.schemas import Analysis
 from app.enums import Category
 from app.errors import NotFound
-from app.forecasts.schemas import ForecastRead
 from app.noise import scoring
 from app.noise import service as noise_service
 from app.pagination import cursor_datetime, cursor_float, cursor_uuid, make_page, read_cursor
@@ -60,8 +58,7 @@ async def list_controversies(
     if page is None:
         generation = cache.generation
         async with sessions() as session:
-            rows = await repository.list_page(
-                session,
+            statement = repository.list_statement(
                 filters=filters,
                 sort=sort,
                 after=after,
@@ -69,6 +66,7 @@ async def list_controversies(
                 now=now,
                 half_life_seconds=noise_service.half_life(settings).total_seconds(),
             )
+            rows = await repository.list_page(session, statement)
         listed = make_page(
             rows,
             limit=limit,
@@ -104,24 +102,13 @@ def _page_json(page: CachedPage, now: datetime, settings: Settings) -> tuple[byt
 
 
 def _summary(row: Any, now: datetime, settings: Settings) -> ControversySummary:
-    return ControversySummary(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        category=row.category,
-        stage=row.stage,
-        tags=row.tags,
-        summary=row.summary,
-        started_at=row.started_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        noise=noise_service.brief(
-            composite=row.noise_composite,
-            last_activity_at=row.last_activity_at,
-            at=now,
-            settings=settings,
-        ),
+    brief = noise_service.brief(
+        composite=row.noise_composite,
+        last_activity_at=row.last_activity_at,
+        at=now,
+        settings=settings,
     )
+    return ControversySummary.model_validate({**row._mapping, "noise": brief})
 
 
 async def get_card(
@@ -181,39 +168,18 @@ def card_json(card: CachedCard, at: datetime, settings: Settings) -> bytes:
 
 
 def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRead:
-    forecast = ForecastRead.model_validate(row.forecast) if row.forecast else None
-    return ControversyRead(
-        id=row.id,
-        slug=row.slug,
-        title=row.title,
-        category=row.category,
-        stage=row.stage,
-        tags=row.tags,
-        summary=row.summary,
-        why_it_matters=row.why_it_matters,
-        key_points=row.key_points,
-        eli5=row.eli5,
-        analysis=Analysis(
-            generated_by=row.analysis_generated_by,
-            review_status=row.analysis_review_status,
-            reviewed_at=row.analysis_reviewed_at,
-            methodology_url=row.analysis_methodology_url,
-        ),
-        started_at=row.started_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-        noise=noise_service.present(
-            composite=row.noise_composite,
-            components=row.noise_components,
-            last_activity_at=row.last_activity_at,
-            computed_at=row.noise_computed_at,
-            at=at,
-            settings=settings,
-        ),
-        sides=row.sides,
-        forecast=forecast,
-        timeline=row.timeline,
+    analysis = {
+        "generated_by": row.analysis_generated_by,
+        "review_status": row.analysis_review_status,
+        "reviewed_at": row.analysis_reviewed_at,
+        "methodology_url": row.analysis_methodology_url,
+    }
+    return ControversyRead.model_validate(
+        {
+            **row._mapping,
+            "analysis": analysis,
+            "noise": noise_service.present_stored(row, at, settings),
+        }
     )
 
 

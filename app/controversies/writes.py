@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from app.audit import service as audit_service
@@ -32,6 +33,9 @@ from app.schemas_base import non_null_changes
 from app.writer import Writer
 
 Row = TypeVar("Row", bound=SQLModel)
+Read = TypeVar("Read")
+# (the archived row, its controversy's id): may refuse a restore with an AppError.
+BeforeRestore = Callable[[Any, uuid.UUID], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,7 @@ class ControversyWrite:
         archived: bool,
         if_match: str | None,
         *,
-        before_restore: Callable[[Any], Awaitable[None]] | None = None,
+        before_restore: BeforeRestore | None = None,
     ) -> None:
         """Archive (If-Match required) or restore a row; `before_restore` may refuse it."""
         row = await self.row(kind, row_id, archived=None)
@@ -147,7 +151,7 @@ class ControversyWrite:
         if archived:
             check_if_match(if_match, row.version)
         elif was_archived and before_restore is not None:
-            await before_restore(row)
+            await before_restore(row, self.id)
         if was_archived == archived:
             return
         await set_archived(self.writer.session, kind.model, row_id, archived)
@@ -187,3 +191,20 @@ async def touch_and_rescore(writer: Writer, controversy_id: uuid.UUID) -> None:
     """The card of a controversy changed from outside it (an actor it shows changed)."""
     async with write_to(writer, str(controversy_id)) as unit:
         unit.changed(score_input=True)
+
+
+async def archive_or_restore(
+    writer: Writer,
+    id_or_slug: str,
+    kind: RowKind,
+    row_id: uuid.UUID,
+    archived: bool,
+    if_match: str | None,
+    read: Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[Read]],
+    *,
+    before_restore: BeforeRestore | None = None,
+) -> Read | None:
+    """Archive a row of a controversy (None), or restore it (the row, read again)."""
+    async with write_to(writer, id_or_slug) as unit:
+        await unit.set_archived(kind, row_id, archived, if_match, before_restore=before_restore)
+    return None if archived else await read(writer.session, unit.id, row_id)

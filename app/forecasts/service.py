@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.controversies import service as controversy_service
-from app.controversies.writes import RowKind, write_to
+from app.controversies.writes import RowKind, archive_or_restore, write_to
 from app.errors import NotFound
 from app.forecasts import repository
 from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
@@ -114,7 +114,7 @@ async def update_forecast(
 async def set_forecast_archived(
     writer: Writer, id_or_slug: str, forecast_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> ForecastRead | None:
-    """Archive (If-Match required) or restore a forecast."""
-    async with write_to(writer, id_or_slug) as unit:
-        await unit.set_archived(FORECAST, forecast_id, archived, if_match)
-    return None if archived else await _forecast(writer.session, unit.id, forecast_id)
+    """An archived forecast leaves the card; the one before it is current again."""
+    return await archive_or_restore(
+        writer, id_or_slug, FORECAST, forecast_id, archived, if_match, _forecast
+    )

@@ -134,6 +134,14 @@ async def overrides(session: AsyncSession, controversy_id: uuid.UUID) -> dict[st
     return {component: value for component, value in rows}
 
 
+def _state(state: scoring.NoiseState) -> dict[str, Any]:
+    return {
+        "composite": state.composite,
+        "components": components_document(state),
+        "last_activity_at": state.last_activity_at,
+    }
+
+
 def components_document(state: scoring.NoiseState) -> dict[str, dict[str, Any]]:
     """The components as stored: {name: {value, source}}."""
     return {name: {"value": c.value, "source": c.source} for name, c in state.components.items()}
@@ -146,13 +154,14 @@ async def store_state(
     computed_at: datetime,
 ) -> None:
     """Write the recomputed state on the controversy row."""
+    values = _state(state)
     await session.execute(
         update(Controversy)
         .where(col(Controversy.id) == controversy_id)
         .values(
-            noise_composite=state.composite,
-            noise_components=components_document(state),
-            last_activity_at=state.last_activity_at,
+            noise_composite=values["composite"],
+            noise_components=values["components"],
+            last_activity_at=values["last_activity_at"],
             hot_key=state.hot_key,
             noise_computed_at=computed_at,
         )
@@ -166,15 +175,8 @@ async def append_snapshot(
     computed_at: datetime,
 ) -> None:
     """Append a history snapshot."""
-    await session.execute(
-        insert(NoiseSnapshot).values(
-            controversy_id=controversy_id,
-            computed_at=computed_at,
-            composite=state.composite,
-            components=components_document(state),
-            last_activity_at=state.last_activity_at,
-        )
-    )
+    snapshot = {"controversy_id": controversy_id, "computed_at": computed_at, **_state(state)}
+    await session.execute(insert(NoiseSnapshot).values(snapshot))
 
 
 async def snapshots(

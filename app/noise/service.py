@@ -139,19 +139,23 @@ INTERVALS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timed
 MAX_HISTORY_POINTS = 1000
 
 
+def present_stored(stored: Any, at: datetime, settings: Settings) -> NoiseRead:
+    """The noise block from a controversy's stored noise columns, the decay at `at`."""
+    return present(
+        composite=stored.noise_composite,
+        components=stored.noise_components,
+        last_activity_at=stored.last_activity_at,
+        computed_at=stored.noise_computed_at,
+        at=at,
+        settings=settings,
+    )
+
+
 async def current(
     session: AsyncSession, *, controversy_id: uuid.UUID, at: datetime, settings: Settings
 ) -> NoiseRead:
     """The noise of a controversy evaluated at `at`."""
-    row = await repository.stored_noise(session, controversy_id)
-    return present(
-        composite=row.noise_composite,
-        components=row.noise_components,
-        last_activity_at=row.last_activity_at,
-        computed_at=row.noise_computed_at,
-        at=at,
-        settings=settings,
-    )
+    return present_stored(await repository.stored_noise(session, controversy_id), at, settings)
 
 
 def history_points_count(start: datetime, end: datetime, interval: str) -> int:

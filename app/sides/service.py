@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actors import service as actor_service
 from app.actors.schemas import ActorRead
 from app.controversies import service as controversy_service
-from app.controversies.writes import RowKind, write_to
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.controversies.writes import RowKind, archive_or_restore, write_to
+from app.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from app.models.side import Side, Stance
 from app.sides import repository
 from app.sides.schemas import (
@@ -101,23 +101,21 @@ async def update_side(
 async def set_side_archived(
     writer: Writer, id_or_slug: str, side_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> SideRead | None:
-    """Archive a side (its stances leave the card and the score) or restore it."""
-    async with write_to(writer, id_or_slug) as unit:
+    """Its stances leave the card and the score while it is archived."""
 
-        async def label_free(row: Side) -> None:
-            await _label_free(writer, unit.id, row.label, side_id)
+    async def label_free(row: Side, controversy_id: uuid.UUID) -> None:
+        await _label_free(writer, controversy_id, row.label, side_id)
 
-        await unit.set_archived(SIDE, side_id, archived, if_match, before_restore=label_free)
-    return None if archived else await _side(writer.session, unit.id, side_id)
+    return await archive_or_restore(
+        writer, id_or_slug, SIDE, side_id, archived, if_match, _side, before_restore=label_free
+    )
 
 
 async def _stance_of(
     session: AsyncSession, controversy_id: uuid.UUID, stance_id: uuid.UUID
 ) -> StanceRead:
     found = await repository.live_stance(session, controversy_id, stance_id)
-    if found is None:
-        raise NotFound(f"No stance with id '{stance_id}' in this controversy.")
-    return _stance(*found)
+    return _stance(*found_or_404(found, f"stance with id '{stance_id}' in this controversy"))
 
 
 async def read_stance(session: AsyncSession, id_or_slug: str, stance_id: uuid.UUID) -> StanceRead:
@@ -181,12 +179,19 @@ async def update_stance(
 async def set_stance_archived(
     writer: Writer, id_or_slug: str, stance_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> StanceRead | None:
-    """Archive a stance (the actor leaves the side) or restore it."""
-    async with write_to(writer, id_or_slug) as unit:
+    """The actor leaves the side while the stance is archived."""
 
-        async def actor_free(row: Stance) -> None:
-            if await repository.live_stance_of(writer.session, unit.id, row.actor_id):
-                raise Conflict("The actor already stands on a side of this controversy again.")
+    async def actor_free(row: Stance, controversy_id: uuid.UUID) -> None:
+        if await repository.live_stance_of(writer.session, controversy_id, row.actor_id):
+            raise Conflict("The actor already stands on a side of this controversy again.")
 
-        await unit.set_archived(STANCE, stance_id, archived, if_match, before_restore=actor_free)
-    return None if archived else await _stance_of(writer.session, unit.id, stance_id)
+    return await archive_or_restore(
+        writer,
+        id_or_slug,
+        STANCE,
+        stance_id,
+        archived,
+        if_match,
+        _stance_of,
+        before_restore=actor_free,
+    )

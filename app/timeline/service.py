@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.controversies import service as controversy_service
-from app.controversies.writes import RowKind, write_to
-from app.errors import Conflict, NotFound, ValidationFailed
+from app.controversies.writes import RowKind, archive_or_restore, write_to
+from app.errors import Conflict, ValidationFailed, found_or_404
 from app.models.timeline import Mention, TimelineEvent
 from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.timeline import repository
@@ -161,9 +161,9 @@ async def _event(
     session: AsyncSession, controversy_id: uuid.UUID, event_id: uuid.UUID
 ) -> EventRead:
     found = await repository.live_event(session, controversy_id, event_id)
-    if found is None:
-        raise NotFound(f"No event with id '{event_id}' in this controversy.")
-    return EventRead.model_validate(found)
+    return EventRead.model_validate(
+        found_or_404(found, f"event with id '{event_id}' in this controversy")
+    )
 
 
 async def read_event(session: AsyncSession, id_or_slug: str, event_id: uuid.UUID) -> EventRead:
@@ -201,7 +201,5 @@ async def update_event(
 async def set_event_archived(
     writer: Writer, id_or_slug: str, event_id: uuid.UUID, archived: bool, if_match: str | None
 ) -> EventRead | None:
-    """Archive (If-Match required) or restore a milestone."""
-    async with write_to(writer, id_or_slug) as unit:
-        await unit.set_archived(EVENT, event_id, archived, if_match)
-    return None if archived else await _event(writer.session, unit.id, event_id)
+    """A milestone archived leaves the timeline and the score."""
+    return await archive_or_restore(writer, id_or_slug, EVENT, event_id, archived, if_match, _event)
