@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import literal, select
 
 from app.errors import problem_response
 from app.migrations import database_revision, head_revision
@@ -42,7 +42,7 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
     """The database answers and is migrated to the code's head revision."""
     try:
         async with request.app.state.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+            await connection.execute(select(literal(1)))
             revision = await database_revision(connection)
     except Exception:  # any failure to reach the database means not ready
         return _not_ready(request, "The database is unreachable.")

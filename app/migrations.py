@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from alembic import command
@@ -42,8 +43,9 @@ def head_revision() -> str | None:
 
 async def database_revision(connection: AsyncConnection) -> str | None:
     """The revision the database is at, or None when it was never migrated."""
-    exists = await connection.scalar(text("SELECT to_regclass('public.alembic_version')"))
-    if exists is None:
-        return None
-    result = await connection.scalar(text("SELECT version_num FROM alembic_version LIMIT 1"))
-    return str(result) if result is not None else None
+
+    def current(sync_connection: Any) -> str | None:
+        revision = MigrationContext.configure(sync_connection).get_current_revision()
+        return str(revision) if revision is not None else None
+
+    return await connection.run_sync(current)

@@ -1,4 +1,4 @@
-"""SQL for the audit log."""
+"""Queries of the audit log."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.models.audit import AuditEntry
 
 
-async def insert(
+async def insert_entry(
     session: AsyncSession,
     *,
     actor: str,
@@ -22,19 +25,15 @@ async def insert(
 ) -> None:
     """Append one entry (in the caller's transaction)."""
     await session.execute(
-        text(
-            "INSERT INTO audit_log (actor, resource, resource_id, action, changes, request_id)"
-            " VALUES (:actor, :resource, :resource_id, :action, CAST(:changes AS jsonb),"
-            " :request_id)"
-        ),
-        {
-            "actor": actor,
-            "resource": resource,
-            "resource_id": resource_id,
-            "action": action,
-            "changes": json.dumps(changes, default=str),
-            "request_id": request_id,
-        },
+        insert(AuditEntry).values(
+            actor=actor,
+            resource=resource,
+            resource_id=resource_id,
+            action=action,
+            # Dates, ids and decimals are kept as the strings a client saw.
+            changes=json.loads(json.dumps(changes, default=str)),
+            request_id=request_id,
+        )
     )
 
 
@@ -45,21 +44,14 @@ async def page(
     resource_id: uuid.UUID | None,
     before_id: int | None,
     limit: int,
-) -> list[Any]:
+) -> list[AuditEntry]:
     """Entries newest first."""
-    clauses = ["TRUE"]
-    params: dict[str, Any] = {"limit": limit}
+    query = select(AuditEntry)
     if resource:
-        clauses.append("resource = :resource")
-        params["resource"] = resource
+        query = query.where(col(AuditEntry.resource) == resource)
     if resource_id:
-        clauses.append("resource_id = :resource_id")
-        params["resource_id"] = resource_id
+        query = query.where(col(AuditEntry.resource_id) == resource_id)
     if before_id is not None:
-        clauses.append("id < :before_id")
-        params["before_id"] = before_id
-    sql = (
-        "SELECT id, occurred_at, actor, resource, resource_id, action, changes, request_id"
-        " FROM audit_log WHERE " + " AND ".join(clauses) + " ORDER BY id DESC LIMIT :limit"
-    )
-    return list((await session.execute(text(sql), params)).all())
+        query = query.where(col(AuditEntry.id) < before_id)
+    query = query.order_by(col(AuditEntry.id).desc()).limit(limit)
+    return list((await session.execute(query)).scalars().all())

@@ -31,7 +31,7 @@ async def record(
     changes: dict[str, Any] | None = None,
 ) -> None:
     """Record one write."""
-    await repository.insert(
+    await repository.insert_entry(
         session,
         actor=author.actor,
         resource=resource,

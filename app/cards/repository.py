@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,7 +106,7 @@ def _filters(
             )
         )
     if filters.q:
-        query = func.websearch_to_tsquery(text("'english'::regconfig"), filters.q)
+        query = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.q)
         clauses.append(controversies.c.search.op("@@")(query))
     if filters.min_noise is not None:
         clauses.append(_min_noise_clause(filters.min_noise, now, half_life_seconds))

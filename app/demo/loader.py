@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -176,12 +176,15 @@ async def load_card(
     return True
 
 
+# Advisory-lock id taken while loading: two processes starting on one empty database.
+DEMO_LOCK = 727001
+
+
 async def load_demo(
     session: AsyncSession, *, settings: Settings, now: datetime | None = None
 ) -> int:
     """Load every demo card that is not there yet; returns how many were inserted."""
-    # One loader at a time (two processes starting on one empty database).
-    await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    await session.execute(select(func.pg_advisory_xact_lock(DEMO_LOCK)))
     now = now or datetime.now(UTC)
     cache: dict[str, uuid.UUID] = {}
     inserted = 0
@@ -194,4 +197,4 @@ async def load_demo(
 
 async def database_is_empty(session: AsyncSession) -> bool:
     """True when no controversy exists (archived ones included)."""
-    return await session.scalar(text("SELECT NOT EXISTS (SELECT 1 FROM controversies)")) is True
+    return await session.scalar(select(~exists().select_from(Controversy))) is True

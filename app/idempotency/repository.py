@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-RETENTION = "24 hours"
+from app.models.idempotency import IdempotencyRecord
+
+RETENTION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -35,31 +39,29 @@ async def try_lock(session: AsyncSession, owner: str, key: str) -> bool:
     A transaction-level advisory lock is released by COMMIT, ROLLBACK or a lost connection, so a
     crashed or failed attempt frees its key at once.
     """
-    locked = await session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": lock_id(owner, key)}
-    )
+    locked = await session.scalar(select(func.pg_try_advisory_xact_lock(lock_id(owner, key))))
     return bool(locked)
+
+
+def _of(owner: str, key: str) -> tuple[Any, ...]:
+    return (col(IdempotencyRecord.owner) == owner, col(IdempotencyRecord.key) == key)
 
 
 async def stored(session: AsyncSession, owner: str, key: str) -> StoredAnswer | None:
     """The unexpired answer stored for a key."""
-    row = (
-        await session.execute(
-            text(
-                "SELECT request_hash, response_status, response_headers, response_body"
-                " FROM idempotency_keys WHERE owner = :owner AND key = :key AND expires_at > now()"
-            ),
-            {"owner": owner, "key": key},
+    record = await session.scalar(
+        select(IdempotencyRecord).where(
+            *_of(owner, key), col(IdempotencyRecord.expires_at) > func.now()
         )
-    ).one_or_none()
-    if row is None:
+    )
+    if record is None:
         return None
-    headers: list[Any] = row.response_headers or []
+    headers: list[Any] = record.response_headers or []
     return StoredAnswer(
-        request_hash=row.request_hash,
-        status=row.response_status,
+        request_hash=record.request_hash,
+        status=record.response_status,
         headers=[(str(name), str(value)) for name, value in headers],
-        body=bytes(row.response_body or b""),
+        body=bytes(record.response_body or b""),
     )
 
 
@@ -67,30 +69,36 @@ async def store(
     session: AsyncSession, owner: str, key: str, request_hash: str, answer: StoredAnswer
 ) -> None:
     """Keep the answer in the write's transaction (replacing an expired record of the key)."""
+    statement = insert(IdempotencyRecord).values(
+        owner=owner,
+        key=key,
+        request_hash=request_hash,
+        response_status=answer.status,
+        response_headers=[list(header) for header in answer.headers],
+        response_body=answer.body,
+        expires_at=func.now() + RETENTION,
+    )
+    replaced = {
+        name: statement.excluded[name]
+        for name in (
+            "request_hash",
+            "response_status",
+            "response_headers",
+            "response_body",
+            "expires_at",
+        )
+    }
     await session.execute(
-        text(
-            "INSERT INTO idempotency_keys (owner, key, request_hash, response_status,"
-            " response_headers, response_body, expires_at)"
-            f" VALUES (:owner, :key, :hash, :status, CAST(:headers AS jsonb), :body,"
-            f" now() + interval '{RETENTION}')"
-            " ON CONFLICT (owner, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
-            " response_status = EXCLUDED.response_status,"
-            " response_headers = EXCLUDED.response_headers,"
-            " response_body = EXCLUDED.response_body, created_at = now(),"
-            " expires_at = EXCLUDED.expires_at"
-        ),
-        {
-            "owner": owner,
-            "key": key,
-            "hash": request_hash,
-            "status": answer.status,
-            "headers": json.dumps(answer.headers),
-            "body": answer.body,
-        },
+        statement.on_conflict_do_update(
+            index_elements=[col(IdempotencyRecord.owner), col(IdempotencyRecord.key)],
+            set_={**replaced, "created_at": func.now()},
+        )
     )
 
 
 async def prune(session: AsyncSession) -> int:
     """Delete expired records; returns how many."""
-    result = await session.execute(text("DELETE FROM idempotency_keys WHERE expires_at <= now()"))
+    result = await session.execute(
+        delete(IdempotencyRecord).where(col(IdempotencyRecord.expires_at) <= func.now())
+    )
     return int(getattr(result, "rowcount", 0) or 0)

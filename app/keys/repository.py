@@ -1,4 +1,4 @@
-"""SQL for API keys and their usage."""
+"""Queries of API keys and their usage."""
 
 from __future__ import annotations
 
@@ -6,7 +6,20 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, text, tuple_
+from sqlalchemy import (
+    TIMESTAMP,
+    BigInteger,
+    Date,
+    Text,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -56,27 +69,35 @@ async def page(
 
 async def publishable_origins(session: AsyncSession) -> set[str]:
     """The allowed origins of every live publishable key."""
-    rows = await session.execute(
-        text(
-            "SELECT DISTINCT unnest(origins) FROM api_keys"
-            " WHERE kind = 'publishable' AND revoked_at IS NULL"
-            " AND (expires_at IS NULL OR expires_at > now())"
+    origin = func.unnest(col(ApiKey.origins))
+    query = (
+        select(origin)
+        .distinct()
+        .where(
+            col(ApiKey.kind) == "publishable",
+            col(ApiKey.revoked_at).is_(None),
+            or_(col(ApiKey.expires_at).is_(None), col(ApiKey.expires_at) > func.now()),
         )
     )
-    return {str(row[0]) for row in rows}
+    return {str(value) for value in (await session.scalars(query))}
 
 
 async def touch_last_used(session: AsyncSession, last_used: dict[uuid.UUID, datetime]) -> None:
     """Move last_used_at forward for several keys in one statement."""
     if not last_used:
         return
+    used = (
+        func.unnest(
+            cast(list(last_used), ARRAY(UUID(as_uuid=True))),
+            cast(list(last_used.values()), ARRAY(TIMESTAMP(timezone=True))),
+        )
+        .table_valued("id", "at")
+        .render_derived(name="used")
+    )
     await session.execute(
-        text(
-            "UPDATE api_keys k SET last_used_at = greatest(k.last_used_at, u.at)"
-            " FROM unnest(CAST(:ids AS uuid[]), CAST(:ats AS timestamptz[])) AS u(id, at)"
-            " WHERE k.id = u.id"
-        ),
-        {"ids": list(last_used), "ats": list(last_used.values())},
+        update(ApiKey)
+        .where(col(ApiKey.id) == used.c.id)
+        .values(last_used_at=func.greatest(col(ApiKey.last_used_at), used.c.at))
     )
 
 
@@ -85,23 +106,25 @@ async def add_usage(session: AsyncSession, counts: dict[tuple[uuid.UUID, date, s
     if not counts:
         return
     keys = list(counts)
+    added = (
+        func.unnest(
+            cast([key[0] for key in keys], ARRAY(UUID(as_uuid=True))),
+            cast([key[1] for key in keys], ARRAY(Date)),
+            cast([key[2] for key in keys], ARRAY(Text)),
+            cast([counts[key] for key in keys], ARRAY(BigInteger)),
+        )
+        .table_valued("key_id", "day", "route_group", "count")
+        .render_derived(name="added")
+    )
+    rows = select(added.c.key_id, added.c.day, added.c.route_group, added.c["count"]).where(
+        exists().where(col(ApiKey.id) == added.c.key_id)
+    )
+    statement = insert(KeyUsage).from_select(["key_id", "day", "route_group", "count"], rows)
     await session.execute(
-        text(
-            "INSERT INTO key_usage (key_id, day, route_group, count)"
-            " SELECT u.key_id, u.day, u.route_group, u.count"
-            " FROM unnest(CAST(:key_ids AS uuid[]), CAST(:days AS date[]),"
-            "             CAST(:groups AS text[]), CAST(:counts AS bigint[]))"
-            "   AS u(key_id, day, route_group, count)"
-            " WHERE EXISTS (SELECT 1 FROM api_keys k WHERE k.id = u.key_id)"
-            " ON CONFLICT (key_id, day, route_group)"
-            " DO UPDATE SET count = key_usage.count + EXCLUDED.count"
-        ),
-        {
-            "key_ids": [key[0] for key in keys],
-            "days": [key[1] for key in keys],
-            "groups": [key[2] for key in keys],
-            "counts": [counts[key] for key in keys],
-        },
+        statement.on_conflict_do_update(
+            index_elements=["key_id", "day", "route_group"],
+            set_={"count": col(KeyUsage.count) + statement.excluded["count"]},
+        )
     )
 
 
