@@ -9,34 +9,17 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.config import Settings, get_settings
+from app.db import database
 from app.logging_setup import configure_logging
 
 logger = logging.getLogger("app.cli")
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[tuple[str, bool]]:
-    """The database URL and whether it is the embedded one (started here, stopped on exit)."""
-    if settings.database_url:
-        yield settings.database_url, False
-        return
-    from app.embedded import EmbeddedPostgres
-
-    embedded = EmbeddedPostgres(settings.data_dir)
-    url = embedded.start()
-    logger.info("using the embedded PostgreSQL", extra={"data_dir": str(embedded.data_dir)})
-    try:
-        yield url, True
-    finally:
-        embedded.stop()
 
 
 def _run_async(factory: Callable[[], Any]) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -98,3 +100,22 @@ async def session_scope(maker: async_sessionmaker[AsyncSession]) -> AsyncIterato
             raise
         else:
             await session.commit()
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[tuple[str, bool]]:
+    """The database URL and whether it is the embedded one (started here, stopped on exit)."""
+    if settings.database_url:
+        yield settings.database_url, False
+        return
+    from app.embedded import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    url = embedded.start()
+    logging.getLogger("app.db").info(
+        "using the embedded PostgreSQL", extra={"data_dir": str(embedded.data_dir)}
+    )
+    try:
+        yield url, True
+    finally:
+        embedded.stop()

@@ -10,11 +10,9 @@ from asgi_correlation_id import correlation_id
 from fastapi import Depends, Header, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Author
 from app.config import Settings
-from app.request_scope import request_time
-from app.unit_of_work import SESSION_STATE_KEY
-from app.writer import Writer
+from app.request_scope import SESSION_STATE_KEY, request_time
+from app.writer import Author, Writer
 
 # Every dependency is async: FastAPI runs plain functions in a thread pool, and a thread hop
 # per dependency per request costs more than the work they do.

@@ -65,3 +65,38 @@ def check_in(column: str, enum: type[StrEnum]) -> str:
     """SQL for a CHECK constraint limiting `column` to the values of `enum`."""
     values = ", ".join(f"'{member.value}'" for member in enum)
     return f"{column} IN ({values})"
+
+
+class NoiseLevel(StrEnum):
+    """The band a Noise Score falls in (the methodology's `level_bands`)."""
+
+    quiet = "quiet"
+    murmur = "murmur"
+    buzz = "buzz"
+    loud = "loud"
+    uproar = "uproar"
+
+
+class Grade(StrEnum):
+    """An actor's letter grade, from its influence (the methodology's `grade_bands`)."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    F = "F"
+
+
+class ComponentSource(StrEnum):
+    """Where a score component's value comes from."""
+
+    derived = "derived"
+    editorial = "editorial"
+
+
+class HistoryInterval(StrEnum):
+    """The step of a score history."""
+
+    hour = "hour"
+    day = "day"
+    week = "week"

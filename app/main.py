@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.metadata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     app = FastAPIOffline(
         title="Controversy API",
-        version="1.0.0",
+        version=importlib.metadata.version("controversy-api"),
         description=DESCRIPTION,
         lifespan=lifespan,
         separate_input_output_schemas=True,

@@ -48,12 +48,19 @@ def configure_signing_key(secret: str) -> None:
 
 
 class Page(BaseModel, Generic[T]):
-    """A page of a list: the items and the cursor of the next page, if any."""
+    """A page of a list: the items and the cursor of the next page, if any.
+
+    Every list names its own page (`class ActorPage(Page[ActorRead])`), so the OpenAPI document
+    and the clients generated from it say `ActorPage`, not a name made of type parameters.
+    """
 
     data: list[T]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
     )
+
+
+P = TypeVar("P", bound=Page[Any])
 
 
 def _mac(payload: bytes) -> bytes:
@@ -109,13 +116,14 @@ def make_page(
     limit: int,
     name: str,
     position: Callable[[R], Sequence[Any]],
-    item: Callable[[R], T],
-) -> Page[T]:
-    """A page from `limit + 1` rows: the extra row only tells that another page exists."""
+    item: Callable[[R], Any],
+    page: type[P],
+) -> P:
+    """A `page` from `limit + 1` rows: the extra row only tells that another page exists."""
     items = [item(row) for row in rows[:limit]]
     more = len(rows) > limit
     next_cursor = encode_cursor(name, position(rows[limit - 1])) if more else None
-    return Page[T](data=items, next_cursor=next_cursor)
+    return page(data=items, next_cursor=next_cursor)
 
 
 # ------------------------------------------------------------------------------ readers

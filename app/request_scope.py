@@ -14,6 +14,8 @@ ETAG_DECIDED = "etag_decided"
 RATE_NOT_CHARGED = "rate_not_charged"
 # The route template of a request answered by the hot path (app/hot_reads.py), for metrics.
 ROUTE_TEMPLATE = "route_template"
+# The write request's session, opened by the unit of work and handed to the route.
+SESSION_STATE_KEY = "unit_of_work_session"
 
 
 def header(scope: Scope, name: bytes) -> str | None:

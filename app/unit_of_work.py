@@ -30,10 +30,10 @@ from app.changes import ChangeFeed, changes_of
 from app.errors import problem_response, unavailable_response
 from app.idempotency import repository as idempotency
 from app.keys import service as keys_service
+from app.request_scope import SESSION_STATE_KEY
 
 logger = logging.getLogger(__name__)
 
-SESSION_STATE_KEY = "unit_of_work_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _REPLAYED_HEADERS = frozenset({"content-type", "location", "etag"})

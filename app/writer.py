@@ -7,8 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.audit.service import Author
 from app.config import Settings
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who makes a write: the API key's public id (or a placeholder) and the request id."""
+
+    actor: str
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.actors import service
-from app.actors.schemas import ActorCreate, ActorDetail, ActorRead, ActorUpdate
+from app.actors.schemas import ActorCreate, ActorDetail, ActorPage, ActorRead, ActorUpdate
 from app.deps import SessionDep
 from app.enums import ActorKind
 from app.json_route import JsonRoute
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from app.row_routes import Schemas, add_resource_routes
 
 router = APIRouter(tags=["actors"], route_class=JsonRoute)
@@ -24,7 +24,7 @@ async def list_actors(
     kind: ActorKind | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[ActorRead]:
+) -> ActorPage:
     """Actors by name; `q` matches part of the name."""
     return await service.list_actors(session, q=q, kind=kind, cursor=cursor, limit=limit)
 

@@ -7,8 +7,9 @@ from typing import ClassVar
 
 from pydantic import Field, computed_field
 
-from app.enums import ActorKind
+from app.enums import ActorKind, Grade
 from app.noise.scoring import grade
+from app.pagination import Page
 from app.schemas_base import ReadModel, WriteModel
 from app.validation import Name, Percent, ShortText
 
@@ -23,8 +24,8 @@ class ActorRead(ReadModel):
 
     @computed_field(description="Letter grade derived from influence: A ≥ 80 … F < 20.")  # type: ignore[prop-decorator]
     @property
-    def grade(self) -> str:
-        return grade(self.influence)
+    def grade(self) -> Grade:
+        return Grade(grade(self.influence))
 
 
 class ControversyRef(ReadModel):
@@ -66,3 +67,7 @@ class ActorUpdate(WriteModel):
     kind: ActorKind | None = None
     description: ShortText | None = None
     influence: Percent | None = None
+
+
+class ActorPage(Page[ActorRead]):
+    """A page of the actor list."""

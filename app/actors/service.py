@@ -8,14 +8,21 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actors import repository
-from app.actors.schemas import ActorCreate, ActorDetail, ActorRead, ActorStance, ActorUpdate
+from app.actors.schemas import (
+    ActorCreate,
+    ActorDetail,
+    ActorPage,
+    ActorRead,
+    ActorStance,
+    ActorUpdate,
+)
 from app.audit import service as audit_service
 from app.controversies.writes import touch_and_rescore
 from app.enums import ActorKind
 from app.errors import Conflict, NotFound
 from app.etags import check_if_match
 from app.models.actor import Actor
-from app.pagination import Page, cursor_text, cursor_uuid, make_page, read_cursor
+from app.pagination import cursor_text, cursor_uuid, make_page, read_cursor
 from app.repository_base import insert_row, lock_row, set_archived, update_row
 from app.schemas_base import non_null_changes
 from app.writer import Writer
@@ -30,7 +37,7 @@ def normalise_name(name: str) -> str:
 
 async def list_actors(
     session: AsyncSession, *, q: str | None, kind: str | None, cursor: str | None, limit: int
-) -> Page[ActorRead]:
+) -> ActorPage:
     """Live actors in name order; `q` matches part of the name."""
     after = read_cursor(cursor, "actors", cursor_text, cursor_uuid)
     rows = await repository.page(session, q=q, kind=kind, after=after, limit=limit + 1)
@@ -40,6 +47,7 @@ async def list_actors(
         name="actors",
         position=lambda row: (row.name, row.id),
         item=ActorRead.model_validate,
+        page=ActorPage,
     )
 
 

@@ -7,10 +7,10 @@ import uuid
 from fastapi import APIRouter
 
 from app.audit import service
-from app.audit.schemas import AuditEntryRead, AuditResource
+from app.audit.schemas import AuditEntryPage, AuditResource
 from app.deps import SessionDep
 from app.json_route import JsonRoute
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 
 router = APIRouter(tags=["audit"], route_class=JsonRoute)
 
@@ -22,7 +22,7 @@ async def list_audit(
     resource_id: uuid.UUID | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[AuditEntryRead]:
+) -> AuditEntryPage:
     """Every write: who (the key), what (resource, id, action, changed fields) and when."""
     return await service.list_entries(
         session, resource=resource, resource_id=resource_id, cursor=cursor, limit=limit

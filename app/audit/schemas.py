@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
+from app.pagination import Page
 from app.schemas_base import ReadModel, UTCDatetime
 
-AuditResource = Literal[
-    "controversy",
-    "side",
-    "stance",
-    "actor",
-    "event",
-    "forecast",
-    "noise_inputs",
-    "mentions",
-    "key",
-]
+
+class AuditResource(StrEnum):
+    """What an audit entry changed."""
+
+    controversy = "controversy"
+    side = "side"
+    stance = "stance"
+    actor = "actor"
+    event = "event"
+    forecast = "forecast"
+    noise_inputs = "noise_inputs"
+    mentions = "mentions"
+    key = "key"
 
 
 class AuditEntryRead(ReadModel):
@@ -29,3 +33,7 @@ class AuditEntryRead(ReadModel):
     action: str
     changes: dict[str, Any]
     request_id: str | None
+
+
+class AuditEntryPage(Page[AuditEntryRead]):
+    """A page of the audit log."""

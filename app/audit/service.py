@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import repository
-from app.audit.schemas import AuditEntryRead
-from app.pagination import Page, cursor_int, make_page, read_cursor
-
-
-@dataclass(frozen=True)
-class Author:
-    """Who makes a write: the API key's public id (or a placeholder) and the request id."""
-
-    actor: str
-    request_id: str | None = None
+from app.audit.schemas import AuditEntryPage, AuditEntryRead
+from app.pagination import cursor_int, make_page, read_cursor
+from app.writer import Author
 
 
 async def record(
@@ -49,7 +41,7 @@ async def list_entries(
     resource_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
-) -> Page[AuditEntryRead]:
+) -> AuditEntryPage:
     """Audit entries, newest first."""
     before = read_cursor(cursor, "audit", cursor_int)
     rows = await repository.page(
@@ -65,4 +57,5 @@ async def list_entries(
         name="audit",
         position=lambda row: (row.id,),
         item=AuditEntryRead.model_validate,
+        page=AuditEntryPage,
     )

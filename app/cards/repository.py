@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Select,
     and_,
+    cast,
     exists,
     func,
     literal,
@@ -106,7 +107,7 @@ def _filters(
             )
         )
     if filters.q:
-        query = func.websearch_to_tsquery(literal("english", REGCONFIG), filters.q)
+        query = func.websearch_to_tsquery(cast(literal("english"), REGCONFIG), filters.q)
         clauses.append(controversies.c.search.op("@@")(query))
     if filters.min_noise is not None:
         clauses.append(_min_noise_clause(filters.min_noise, now, half_life_seconds))

@@ -23,7 +23,7 @@ from app.enums import Category
 from app.errors import NotFound
 from app.noise import scoring
 from app.noise import service as noise_service
-from app.pagination import cursor_datetime, cursor_float, cursor_uuid, make_page, read_cursor
+from app.pagination import Page, cursor_datetime, cursor_float, cursor_uuid, make_page, read_cursor
 from app.writer import Writer
 
 CARD_TIMELINE_ITEMS = 10
@@ -73,6 +73,7 @@ async def list_controversies(
             name=name,
             position=lambda row: (getattr(row, _SORT_FIELD[sort]), row.id),
             item=lambda row: _summary(row, now, settings).model_dump(mode="json"),
+            page=Page,
         )
         inputs = [
             (row.noise_composite, scoring.microseconds(row.last_activity_at))

@@ -7,9 +7,9 @@ from fastapi import APIRouter
 from app.controversies import service as controversy_service
 from app.deps import IdOrSlug, SessionDep
 from app.forecasts import service
-from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate
+from app.forecasts.schemas import ForecastCreate, ForecastPage, ForecastRead, ForecastUpdate
 from app.json_route import JsonRoute
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from app.row_routes import Schemas, add_resource_routes
 
 router = APIRouter(tags=["forecasts"], route_class=JsonRoute)
@@ -21,7 +21,7 @@ async def list_forecasts(
     session: SessionDep,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[ForecastRead]:
+) -> ForecastPage:
     """Forecasts newest first; a newer one supersedes the older ones, which stay readable."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     return await service.list_forecasts(

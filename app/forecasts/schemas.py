@@ -8,6 +8,7 @@ from datetime import date
 from pydantic import Field
 
 from app.enums import ReviewStatus
+from app.pagination import Page
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 from app.validation import LongText, Name, SupportedDate, Title
 
@@ -55,3 +56,7 @@ class ForecastUpdate(WriteModel):
     review_status: ReviewStatus | None = None
     summary: LongText | None = None
     scenarios: list[ScenarioWrite] | None = Field(default=None, min_length=1, max_length=10)
+
+
+class ForecastPage(Page[ForecastRead]):
+    """A page of a controversy's forecasts, newest first."""

@@ -12,9 +12,15 @@ from app.controversies import service as controversy_service
 from app.controversies.writes import RowKind, archive_or_restore, write_to
 from app.errors import NotFound
 from app.forecasts import repository
-from app.forecasts.schemas import ForecastCreate, ForecastRead, ForecastUpdate, ScenarioWrite
+from app.forecasts.schemas import (
+    ForecastCreate,
+    ForecastPage,
+    ForecastRead,
+    ForecastUpdate,
+    ScenarioWrite,
+)
 from app.models.forecast import Forecast
-from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
+from app.pagination import cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.writer import Writer
 
 # A forecast is shown on the card but is not an input of its score.
@@ -42,7 +48,7 @@ async def _read(session: AsyncSession, forecasts: Sequence[Forecast]) -> list[Fo
 
 async def list_forecasts(
     session: AsyncSession, *, controversy_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page[ForecastRead]:
+) -> ForecastPage:
     """Forecasts newest first; older ones are marked superseded."""
     after = read_cursor(cursor, "forecasts", cursor_datetime, cursor_uuid)
     rows = await repository.page(session, controversy_id, after=after, limit=limit + 1)
@@ -53,6 +59,7 @@ async def list_forecasts(
         name="forecasts",
         position=lambda row: (row.generated_at, row.id),
         item=lambda row: row,
+        page=ForecastPage,
     )
 
 

@@ -37,7 +37,7 @@ def _with_session(url: str, settings: Settings, work: Callable[[AsyncSession], A
 
 
 def _run(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
-    from app.cli import database
+    from app.db import database
     from app.migrations import upgrade
 
     settings = get_settings()

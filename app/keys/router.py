@@ -11,8 +11,8 @@ from app.json_route import JsonRoute
 from app.keys import service
 from app.keys.auth import CurrentKey
 from app.keys.runtime import runtime_of
-from app.keys.schemas import KeyCreate, KeyCreated, KeyRead, KeyRotate, UsageRead
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.keys.schemas import KeyCreate, KeyCreated, KeyPage, KeyRead, KeyRotate, UsageRead
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 
 router = APIRouter(tags=["keys"], route_class=JsonRoute)
 
@@ -38,7 +38,7 @@ async def create_key(
 @router.get("/keys", operation_id="listKeys")
 async def list_keys(
     session: SessionDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
-) -> Page[KeyRead]:
+) -> KeyPage:
     """Every key, newest first (never their secrets)."""
     return await service.list_keys(session, cursor=cursor, limit=limit)
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, model_validator
 
+from app.pagination import Page
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
@@ -137,3 +138,7 @@ class UsageRead(ReadModel):
     until: date
     total: int
     data: list[UsageItem]
+
+
+class KeyPage(Page[KeyRead]):
+    """A page of the key list."""

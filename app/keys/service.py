@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import service as audit_service
-from app.audit.service import Author
 from app.changes import mark_changed
 from app.config import Settings
 from app.errors import NotFound
@@ -24,6 +23,7 @@ from app.keys.schemas import (
     KeyCreate,
     KeyCreated,
     KeyKind,
+    KeyPage,
     KeyRead,
     Scope,
     UsageItem,
@@ -31,7 +31,8 @@ from app.keys.schemas import (
 )
 from app.models.api_key import ApiKey
 from app.models.base import utcnow
-from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
+from app.pagination import cursor_datetime, cursor_uuid, make_page, read_cursor
+from app.writer import Author
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ async def get_key(session: AsyncSession, *, public_id: str) -> KeyRead:
     return to_read(await _get(session, public_id))
 
 
-async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[KeyRead]:
+async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) -> KeyPage:
     """Keys newest first, revoked ones included."""
     after = read_cursor(cursor, _LIST_SORT, cursor_datetime, cursor_uuid)
     rows = await repository.page(session, after=after, limit=limit + 1)
@@ -137,6 +138,7 @@ async def list_keys(session: AsyncSession, *, cursor: str | None, limit: int) ->
         name=_LIST_SORT,
         position=lambda row: (row.created_at, row.id),
         item=to_read,
+        page=KeyPage,
     )
 
 

@@ -10,10 +10,10 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlmodel import Field, SQLModel
 
 from app.enums import ReviewStatus, check_in
-from app.models.base import timestamp, utcnow, uuid_pk
+from app.models.base import OfAControversy, timestamp, utcnow, uuid_pk
 
 
-class Forecast(SQLModel, table=True):
+class Forecast(OfAControversy, table=True):
     __tablename__ = "forecasts"
     __table_args__ = (
         CheckConstraint(check_in("review_status", ReviewStatus), name="ck_forecasts_review"),
@@ -21,11 +21,6 @@ class Forecast(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
-    controversy_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
-        )
-    )
     generated_by: str = Field(sa_column=Column(Text, nullable=False))
     generated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     review_status: str = Field(

@@ -9,13 +9,11 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    ForeignKey,
     Index,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.dialects.postgresql import UUID
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.enums import EventKind, Platform, check_in
 from app.models.base import EditedRow, OfAControversy, timestamp, utcnow, uuid_pk
@@ -36,7 +34,7 @@ class TimelineEvent(OfAControversy, EditedRow, table=True):
     source_url: str | None = Field(default=None, sa_column=Column(Text))
 
 
-class Mention(SQLModel, table=True):
+class Mention(OfAControversy, table=True):
     __tablename__ = "mentions"
     __table_args__ = (
         UniqueConstraint("platform", "external_id", name="uq_mentions_platform_external_id"),
@@ -49,11 +47,6 @@ class Mention(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_column=uuid_pk())
-    controversy_id: uuid.UUID = Field(
-        sa_column=Column(
-            UUID(as_uuid=True), ForeignKey("controversies.id", ondelete="CASCADE"), nullable=False
-        )
-    )
     platform: str = Field(sa_column=Column(Text, nullable=False))
     external_id: str = Field(sa_column=Column(Text, nullable=False))
     url: str | None = Field(default=None, sa_column=Column(Text))

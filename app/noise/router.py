@@ -1,75 +1,20 @@
-"""Noise Score endpoints and the published method."""
+"""The published method of the Noise Score (a controversy's score is in app/controversies)."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.types import Scope
 
-from app.controversies import service as controversy_service
-from app.deps import IdOrSlug, NowDep, SessionDep, SettingsDep
 from app.etags import etag_matches
 from app.json_route import JsonRoute
 from app.noise import service
-from app.noise.schemas import Methodology, NoiseHistory, NoiseRead
+from app.noise.schemas import Methodology
 from app.request_scope import ETAG_DECIDED, header
-from app.schemas_base import UTCDatetime
 
 router = APIRouter(tags=["noise"], route_class=JsonRoute)
-
-
-@router.get("/controversies/{id_or_slug}/noise", operation_id="getNoise")
-async def get_noise(
-    id_or_slug: IdOrSlug,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    at: Annotated[
-        UTCDatetime | None, Query(description="Evaluate the decay at this time (RFC 3339).")
-    ] = None,
-) -> NoiseRead:
-    """The Noise Score now (or at `at`), with each component, its source and contribution."""
-    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
-    return await service.current(
-        session, controversy_id=controversy_id, at=at or now, settings=settings
-    )
-
-
-def _days_before(moment: datetime, days: int) -> datetime:
-    try:
-        return moment - timedelta(days=days)
-    except OverflowError:
-        return datetime.min.replace(tzinfo=UTC)
-
-
-@router.get("/controversies/{id_or_slug}/noise/history", operation_id="getNoiseHistory")
-async def get_noise_history(
-    id_or_slug: IdOrSlug,
-    session: SessionDep,
-    settings: SettingsDep,
-    now: NowDep,
-    from_: Annotated[
-        UTCDatetime | None, Query(alias="from", description="Default: 30 days before `to`.")
-    ] = None,
-    to: Annotated[UTCDatetime | None, Query(description="Default: now.")] = None,
-    interval: Literal["hour", "day", "week"] = "day",
-) -> NoiseHistory:
-    """The score as the API would have said it at each step (at most 1,000 points)."""
-    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
-    end = to or now
-    start = from_ or _days_before(end, 30)
-    return await service.history(
-        session,
-        controversy_id=controversy_id,
-        start=start,
-        end=end,
-        interval=interval,
-        settings=settings,
-    )
 
 
 @router.get("/methodology", operation_id="getMethodology", response_model=Methodology)

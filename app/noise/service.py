@@ -15,12 +15,16 @@ from app.noise import repository, scoring
 from app.noise.schemas import (
     ComponentMethod,
     ComponentRead,
+    Components,
+    GradeBands,
     HistoryPoint,
     LevelBand,
     Methodology,
     NoiseBrief,
     NoiseHistory,
     NoiseRead,
+    Saturation,
+    Weights,
 )
 
 
@@ -62,9 +66,7 @@ async def recompute(
     return state
 
 
-def _components(
-    stored: Mapping[str, Any], weights: Mapping[str, float]
-) -> dict[str, ComponentRead]:
+def _components(stored: Mapping[str, Any], weights: Mapping[str, float]) -> Components:
     result = {}
     for name in scoring.COMPONENTS:
         entry = stored.get(name) or {"value": 0, "source": "derived"}
@@ -76,7 +78,7 @@ def _components(
             weight=round(weight, 6),
             contribution=round(weight * value, 4),
         )
-    return result
+    return Components(**result)
 
 
 def present(
@@ -98,7 +100,7 @@ def present(
         decay=round(d, 6),
         composite=round(composite, 4),
         components=_components(components, weights),
-        weights={name: round(w, 6) for name, w in weights.items()},
+        weights=Weights(**{name: round(weights[name], 6) for name in scoring.COMPONENTS}),
         last_activity_at=last_activity_at,
         computed_at=computed_at,
         as_of=at,
@@ -240,14 +242,14 @@ def methodology(settings: Settings) -> Methodology:
             ComponentMethod(name=name, weight=round(weights[name], 6), formula=formulas[name])
             for name in scoring.COMPONENTS
         ],
-        saturation={
-            "reach_log10": scoring.REACH_SATURATION_LOG10,
-            "engagement_log10": scoring.ENGAGEMENT_SATURATION_LOG10,
-            "cross_platform_platforms": scoring.CROSS_PLATFORM_SATURATION,
-            "duration_days": scoring.DURATION_SATURATION_DAYS,
-        },
+        saturation=Saturation(
+            reach_log10=scoring.REACH_SATURATION_LOG10,
+            engagement_log10=scoring.ENGAGEMENT_SATURATION_LOG10,
+            cross_platform_platforms=scoring.CROSS_PLATFORM_SATURATION,
+            duration_days=scoring.DURATION_SATURATION_DAYS,
+        ),
         level_bands=[
             LevelBand(level=name, min_score=low, max_score=high) for low, high, name in bands
         ],
-        grade_bands=dict((name, low) for low, name in scoring.GRADE_BANDS),
+        grade_bands=GradeBands.model_validate({name: low for low, name in scoring.GRADE_BANDS}),
     )

@@ -8,32 +8,30 @@ from app.controversies import service as controversy_service
 from app.deps import IdOrSlug, SessionDep
 from app.json_route import JsonRoute
 from app.row_routes import Schemas, add_resource_routes
-from app.sides import service
-from app.sides.schemas import (
-    SideCreate,
-    SideRead,
-    SideUpdate,
-    StanceCreate,
-    StanceRead,
-    StanceUpdate,
-)
+from app.sides import schemas, service
 
 router = APIRouter(tags=["controversies"], route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/sides", operation_id="listSides")
-async def list_sides(id_or_slug: IdOrSlug, session: SessionDep) -> list[SideRead]:
+async def list_sides(id_or_slug: IdOrSlug, session: SessionDep) -> list[schemas.SideRead]:
     """The sides of a controversy with who stands on them and what they claim."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     return await service.sides(session, controversy_id=controversy_id)
 
 
-add_resource_routes(router, "side", "sides", Schemas(SideRead, SideCreate, SideUpdate), service)
+add_resource_routes(
+    router,
+    "side",
+    "sides",
+    Schemas(schemas.SideRead, schemas.SideCreate, schemas.SideUpdate),
+    service,
+)
 add_resource_routes(
     router,
     "stance",
     "stances",
-    Schemas(StanceRead, StanceCreate, StanceUpdate),
+    Schemas(schemas.StanceRead, schemas.StanceCreate, schemas.StanceUpdate),
     service,
     created_under=("sides", "side_id"),
 )

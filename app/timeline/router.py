@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 
 from app.controversies import service as controversy_service
@@ -11,18 +9,9 @@ from app.deps import IdOrSlug, SessionDep, WriterDep
 from app.enums import Platform
 from app.errors import problem_responses
 from app.json_route import JsonRoute
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery
 from app.row_routes import Schemas, add_resource_routes
-from app.timeline import service
-from app.timeline.schemas import (
-    EventCreate,
-    EventRead,
-    EventUpdate,
-    IngestResult,
-    MentionBatch,
-    MentionRead,
-    TimelineItem,
-)
+from app.timeline import schemas, service
 
 router = APIRouter(tags=["timeline"], route_class=JsonRoute)
 
@@ -31,10 +20,10 @@ router = APIRouter(tags=["timeline"], route_class=JsonRoute)
 async def list_timeline(
     id_or_slug: IdOrSlug,
     session: SessionDep,
-    kind: Literal["event", "mention"] | None = None,
+    kind: schemas.TimelineKind | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[TimelineItem]:
+) -> schemas.TimelinePage:
     """Milestones and source posts merged, newest first."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     return await service.timeline(
@@ -49,7 +38,7 @@ async def list_mentions(
     platform: Platform | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
-) -> Page[MentionRead]:
+) -> schemas.MentionPage:
     """Source posts, newest first."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
     return await service.mentions(
@@ -63,12 +52,16 @@ async def list_mentions(
     responses=problem_responses(409),
 )
 async def ingest_mentions(
-    id_or_slug: IdOrSlug, batch: MentionBatch, writer: WriterDep
-) -> IngestResult:
+    id_or_slug: IdOrSlug, batch: schemas.MentionBatch, writer: WriterDep
+) -> schemas.IngestResult:
     """Upsert up to 1,000 mentions by (platform, external_id); the noise is recomputed once."""
     return await service.ingest_mentions(writer, id_or_slug=id_or_slug, batch=batch)
 
 
 add_resource_routes(
-    router, "event", "events", Schemas(EventRead, EventCreate, EventUpdate), service
+    router,
+    "event",
+    "events",
+    Schemas(schemas.EventRead, schemas.EventCreate, schemas.EventUpdate),
+    service,
 )

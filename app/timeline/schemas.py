@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
 from app.enums import EventKind, Platform
+from app.pagination import Page
 from app.schemas_base import ReadModel, UTCDatetime, WriteModel
 from app.validation import (
     Count,
@@ -46,6 +48,13 @@ class MentionRead(ReadModel):
     score: int
     comments: int
     shares: int
+
+
+class TimelineKind(StrEnum):
+    """What a timeline item is: a milestone or a source post."""
+
+    event = "event"
+    mention = "mention"
 
 
 class TimelineEventItem(ReadModel):
@@ -105,3 +114,11 @@ class IngestResult(BaseModel):
     created: int
     updated: int
     unchanged: int
+
+
+class TimelinePage(Page[TimelineItem]):
+    """A page of the timeline: milestones and source posts merged."""
+
+
+class MentionPage(Page[MentionRead]):
+    """A page of a controversy's source posts."""

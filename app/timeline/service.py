@@ -13,7 +13,7 @@ from app.controversies import service as controversy_service
 from app.controversies.writes import RowKind, archive_or_restore, write_to
 from app.errors import Conflict, ValidationFailed, found_or_404
 from app.models.timeline import Mention, TimelineEvent
-from app.pagination import Page, cursor_datetime, cursor_uuid, make_page, read_cursor
+from app.pagination import cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.timeline import repository
 from app.timeline.schemas import (
     EventCreate,
@@ -21,10 +21,11 @@ from app.timeline.schemas import (
     EventUpdate,
     IngestResult,
     MentionBatch,
+    MentionPage,
     MentionRead,
     TimelineEventItem,
-    TimelineItem,
     TimelineMentionItem,
+    TimelinePage,
 )
 from app.writer import Writer
 
@@ -55,7 +56,7 @@ async def timeline(
     kind: str | None,
     cursor: str | None,
     limit: int,
-) -> Page[TimelineItem]:
+) -> TimelinePage:
     """Milestones and mentions merged, newest first: each walks its own index, then merge."""
     name = f"timeline:{kind or 'all'}"
     after = _after(cursor, name)
@@ -72,7 +73,7 @@ async def timeline(
         )
         parts.append(list(await mentions))
     merged = list(heapq.merge(*parts, key=_at, reverse=True))[: limit + 1]
-    return make_page(merged, limit=limit, name=name, position=_at, item=_item)
+    return make_page(merged, limit=limit, name=name, position=_at, item=_item, page=TimelinePage)
 
 
 async def mentions(
@@ -82,7 +83,7 @@ async def mentions(
     platform: str | None,
     cursor: str | None,
     limit: int,
-) -> Page[MentionRead]:
+) -> MentionPage:
     """Mentions newest first, optionally of one platform."""
     name = f"mentions:{platform or 'all'}"
     rows = await repository.mentions_page(
@@ -94,6 +95,7 @@ async def mentions(
         name=name,
         position=lambda row: (row.published_at, row.id),
         item=MentionRead.model_validate,
+        page=MentionPage,
     )
 
 
