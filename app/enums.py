@@ -61,6 +61,14 @@ class Platform(StrEnum):
     other = "other"
 
 
+class Outcome(StrEnum):
+    """How a scorable forecast scenario turned out (forecasts.md)."""
+
+    happened = "happened"
+    did_not_happen = "did_not_happen"
+    annulled = "annulled"
+
+
 def check_in(column: str, enum: type[StrEnum]) -> str:
     """SQL for a CHECK constraint limiting `column` to the values of `enum`."""
     values = ", ".join(f"'{member.value}'" for member in enum)

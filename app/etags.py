@@ -10,9 +10,12 @@ from __future__ import annotations
 from app.errors import PreconditionFailed, PreconditionRequired
 
 
-def version_etag(version: int, score: int | None = None) -> str:
-    """The ETag of a resource at `version` (and, for the card, its current score)."""
-    return f'W/"{version}"' if score is None else f'W/"{version}.{score}"'
+def version_etag(version: int, score: int | None = None, shown: str | None = None) -> str:
+    """The ETag of a resource at `version` (and, for the card, its current score and a tag of
+    what it shows that changes without its version: its forecaster's track record)."""
+    if score is None:
+        return f'W/"{version}"'
+    return f'W/"{version}.{score}"' if shown is None else f'W/"{version}.{score}.{shown}"'
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

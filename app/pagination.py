@@ -15,7 +15,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -151,6 +151,19 @@ def cursor_datetime(value: Any) -> datetime:
     if in_utc is None or not EARLIEST_TIME <= in_utc <= LATEST_TIME:
         raise BadCursor(_INVALID)
     return in_utc
+
+
+def cursor_date(value: Any) -> date:
+    """A calendar date inside the range the API stores."""
+    if not isinstance(value, str) or len(value) != 10:
+        raise BadCursor(_INVALID)
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadCursor(_INVALID) from exc
+    if not EARLIEST_TIME.date() <= parsed <= LATEST_TIME.date():
+        raise BadCursor(_INVALID)
+    return parsed
 
 
 def cursor_float(value: Any) -> float:

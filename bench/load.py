@@ -136,6 +136,7 @@ class Endpoint:
 
 LIST_NOISE = "/v1/controversies?sort=noise&limit=20"
 CARD = f"/v1/controversies/{CARD_SLUG}"
+TRACK_RECORD = "/v1/forecasts/track-record"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint("ceiling", "ceiling GET /c/{slug}", "ceiling", f"/c/{CARD_SLUG}", keyed=False),
@@ -145,6 +146,17 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("card-304", "card If-None-Match (304)", "api", CARD, revalidate=True),
     Endpoint("list-noise", "list sort=noise", "api", LIST_NOISE),
     Endpoint("list-q", "list q=copyright", "api", "/v1/controversies?q=copyright&limit=20"),
+    Endpoint("track-record", "track record", "api", TRACK_RECORD),
+    Endpoint(
+        "track-record-gen",
+        "track record generated_by",
+        "api",
+        f"{TRACK_RECORD}?generated_by={synthetic.GENERATORS[0]}",
+    ),
+    Endpoint(
+        "track-record-cat", "track record category", "api", f"{TRACK_RECORD}?category=copyright"
+    ),
+    Endpoint("due", "due scenarios", "api", "/v1/forecasts/due?limit=20"),
     Endpoint("card-64", "card", "api", CARD, connections=64),
     Endpoint("card-256", "card", "api", CARD, connections=256),
     Endpoint("list-64", "list sort=noise", "api", LIST_NOISE, connections=64),
@@ -474,13 +486,22 @@ async def fill(url: str, total: int) -> dict[str, Any]:
 
 
 async def describe(url: str) -> dict[str, Any]:
-    """What the filled database holds: rows, `q=copyright` matches, ingest targets."""
+    """What the filled database holds: rows, `q=copyright` matches, forecasts and their
+    scenarios (scored: resolved and not annulled; due: unresolved, horizon before today),
+    ingest targets."""
     connection = await asyncpg.connect(url, timeout=10)
     try:
         rows: int = await connection.fetchval("SELECT count(*) FROM controversies")
         matches: int = await connection.fetchval(
             "SELECT count(*) FROM controversies"
             " WHERE search @@ websearch_to_tsquery('english', 'copyright')"
+        )
+        forecasts = await connection.fetchrow(
+            "SELECT (SELECT count(*) FROM forecasts) AS forecasts, count(*) AS scenarios,"
+            " count(*) FILTER (WHERE outcome IN ('happened', 'did_not_happen')) AS scored,"
+            " count(*) FILTER (WHERE outcome IS NULL AND probability IS NOT NULL"
+            "   AND horizon < (now() AT TIME ZONE 'UTC')::date) AS due"
+            " FROM forecast_scenarios"
         )
         targets: list[str] = [
             record["slug"]
@@ -491,7 +512,13 @@ async def describe(url: str) -> dict[str, Any]:
                 synthetic.SLUG_PREFIX + "%",
             )
         ]
-        return {"inserted": {}, "rows": rows, "copyright": matches, "targets": targets}
+        return {
+            "inserted": {},
+            "rows": rows,
+            "copyright": matches,
+            **dict(forecasts),
+            "targets": targets,
+        }
     finally:
         await connection.close()
 
@@ -999,6 +1026,8 @@ def report(
         f" {inserted.get('mentions', 0):,} mentions, {inserted.get('events', 0):,} events;"
         f" q=copyright matches {data['copyright']:,}"
         f" ({100 * data['copyright'] / max(1, data['rows']):.1f}%)",
+        f"forecasts: {data.get('forecasts', 0):,} forecasts, {data.get('scenarios', 0):,}"
+        f" scenarios ({data.get('scored', 0):,} scored, {data.get('due', 0):,} due)",
         f"wrk -t{args.threads} -d{args.duration:g}s --timeout {args.timeout:g}s, each run after"
         f" a {args.warmup:g} s warm-up; API workers: {args.workers}; load1 = the machine's"
         " 1-minute load average at the end of the run",

@@ -3,6 +3,8 @@
 Deterministic: every "random" choice is a hash of the row number (hashtext), so two runs with
 the same --controversies build the same rows (ids and the clock aside). Text comes from a small
 vocabulary; only the first topic says "copyright", so `q=copyright` matches about 2% of the rows.
+One story in four has a forecast of four scenarios (100,000 at 100k rows) by one of five bench
+generators, 80% of them resolved; the generators' track records are filled to match.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 SLUG_PREFIX = "syn-"
 SUBSET_EVERY = 20  # 1 row in 20 (5%) gets sides, stances, events and mentions
+FORECAST_EVERY = 4  # 1 row in 4 gets a forecast of SCENARIOS scenarios (100k at 100k rows)
+SCENARIOS = 4
 ACTORS = 2_000
 HALF_LIFE_SECONDS = 7 * 24 * 3600  # the API's default NOISE_HALF_LIFE_DAYS
 ACTIVITY_SPREAD_SECONDS = 60 * 24 * 3600  # last activity within the past 60 days
@@ -491,6 +495,38 @@ EVENT_TITLES = [
 ]
 EVENT_KINDS = ["announcement", "response", "legal", "policy", "release", "other"]
 
+# Forecasters: none of the demo's, so the demo cards' track records (and the card under test in
+# bench/load.py) do not change. Generator k (0-based) is calibrated with slope 1 - k/5 (below).
+GENERATORS = [f"bench-model-{letter}" for letter in "abcde"]
+SCENARIO_TITLES = [
+    "A regulator opens a formal investigation",
+    "The company settles before trial",
+    "A court rules against the company",
+    "The product is withdrawn or paused",
+    "Lawmakers hold a public hearing",
+    "The company changes the disputed policy",
+    "A senior executive resigns",
+    "The story fades from the news",
+    "A class action is filed",
+    "Another company faces the same accusation",
+]
+FORECAST_SUMMARIES = [
+    "Pressure is rising; a formal response looks likely within weeks.",
+    "The story is losing momentum; most outcomes stay unlikely.",
+    "A legal fight is the most probable path; a settlement is possible.",
+    "Regulators are watching; policy changes are more likely than penalties.",
+]
+RESOLUTION_NOTES = [
+    "Confirmed by the company's statement.",
+    "Reported by several outlets.",
+    "Court records confirm it.",
+    "Nothing happened by the horizon.",
+]
+# The repository's log-loss clip (app/forecasts/scoring.py LOG_LOSS_CLIP): p in [0.001, 0.999].
+LOG_LOSS_CLIP = 0.001
+# Its inner calibration bounds (scoring.CALIBRATION_BOUNDS): 0.1 .. 0.9.
+CALIBRATION_BOUNDS = tuple(round(k / 10, 1) for k in range(1, 10))
+
 
 def _h(expression: str) -> str:
     """A non-negative, deterministic hash of a text expression (bigint, never overflows)."""
@@ -670,6 +706,99 @@ FROM bench_subset c
 CROSS JOIN LATERAL generate_series(1, 1 + ({_h("'ev' || c.n")} % 3)::int) AS j
 """
 
+# One forecast on every FORECAST_EVERY-th synthetic story, by one of GENERATORS, made 2 to 60
+# days before the story's last activity (not before it started, when it can), so always at
+# least 2 days ago. No parameters: a utility statement (CREATE TABLE AS) takes none.
+FORECAST_TARGETS_SQL = f"""
+CREATE TEMP TABLE bench_forecasts AS
+SELECT gen_random_uuid() AS id, c.id AS controversy_id, c.n,
+       ({_h("'fg' || c.n")} % {len(GENERATORS)})::int AS g,
+       least(c.last_activity_at - interval '2 days',
+             greatest(c.started_at, c.last_activity_at - make_interval(
+               secs => (2 * 86400 + {_h("'fa' || c.n")} % (58 * 86400))::float8))) AS generated_at
+FROM (
+  SELECT id, substr(slug, {len(SLUG_PREFIX) + 1})::int AS n, started_at, last_activity_at
+  FROM controversies WHERE slug LIKE '{SLUG_PREFIX}%'
+) c
+WHERE c.n % {FORECAST_EVERY} = 0
+"""
+
+FORECASTS_SQL = f"""
+INSERT INTO forecasts (id, controversy_id, generated_by, generated_at, review_status, summary,
+                       signals_as_of, created_at)
+SELECT id, controversy_id, ($1::text[])[1 + g], generated_at,
+       CASE WHEN {_h("'fr' || n")} % 3 = 0 THEN 'reviewed' ELSE 'unreviewed' END,
+       {_pick("$2", "'fs' || n")}, generated_at, generated_at
+FROM bench_forecasts
+"""
+
+# SCENARIOS scenarios per forecast, each with a probability (0.00..1.00) and a horizon between
+# the day after the forecast and yesterday (UTC). 80% are resolved after their horizon (and
+# before now): 2% annulled, the rest happened with probability 0.5 + slope * (p - 0.5), the
+# slope 1 for generator a (calibrated) down to 0.2 for e (close to a coin). The other 20% are
+# unresolved with a past horizon: the editors' due queue.
+SCENARIOS_SQL = f"""
+INSERT INTO forecast_scenarios (id, forecast_id, position, title, description, probability,
+                                horizon, outcome, resolved_at, resolution_source_url,
+                                resolution_note, resolved_by)
+SELECT gen_random_uuid(), id, p, title, '', probability, horizon, outcome,
+       CASE WHEN outcome IS NOT NULL THEN
+         (horizon + 1)::timestamp AT TIME ZONE 'UTC' + make_interval(secs => (
+           {_h("'rt' || k")} % greatest(1, extract(epoch FROM
+             $2::timestamptz - ((horizon + 1)::timestamp AT TIME ZONE 'UTC'))::bigint)
+         )::float8) END,
+       CASE WHEN outcome IS NOT NULL THEN 'https://example.com/resolutions/' || k END,
+       CASE WHEN outcome = 'annulled' THEN 'The question no longer applies.'
+            WHEN outcome IS NOT NULL THEN {_pick("$3", "'rn' || k")} END,
+       CASE WHEN outcome IS NOT NULL THEN 'bench-editor' END
+FROM (
+  SELECT *,
+         CASE WHEN r < 20 THEN NULL
+              WHEN r < 22 THEN 'annulled'
+              WHEN u < 0.5 + (1 - g / 5.0::float8) * (probability - 0.5) THEN 'happened'
+              ELSE 'did_not_happen' END AS outcome
+  FROM (
+    SELECT f.id, f.g, p, f.n || '-' || p AS k,
+           {_pick("$1", "'ft' || f.n || '-' || p")} AS title,
+           ({_h("'fp' || f.n || '-' || p")} % 101)::float8 / 100 AS probability,
+           d.made + 1 + ({_h("'fh' || f.n || '-' || p")} % (d.today - d.made - 1))::int
+             AS horizon,
+           {_h("'fo' || f.n || '-' || p")} % 100 AS r,
+           ({_h("'fu' || f.n || '-' || p")} % 1000)::float8 / 1000 AS u
+    FROM bench_forecasts f
+    CROSS JOIN LATERAL (
+      SELECT (f.generated_at AT TIME ZONE 'UTC')::date AS made,
+             ($2::timestamptz AT TIME ZONE 'UTC')::date AS today
+    ) d
+    CROSS JOIN generate_series(0, {SCENARIOS - 1}) AS p
+  ) s
+) o
+"""
+
+# The maintained cells of the bench generators (no other: the demo's stay as seeded), with
+# the repository's formulas (app/forecasts/repository.py _BRIER, _LOG_LOSS, _BIN), as
+# aggregate_cells computes them: resolved, not annulled, live forecasts, per generator and bin.
+TRACK_RECORDS_SQL = """
+INSERT INTO forecast_track_records (generated_by, bin, n, brier_sum, log_loss_sum,
+                                    probability_sum, happened)
+SELECT f.generated_by, width_bucket(s.probability, $4::float8[]), count(*),
+       sum((s.probability - x.o) * (s.probability - x.o)),
+       sum(-ln(CASE WHEN s.outcome = 'happened' THEN x.clipped ELSE 1 - x.clipped END)),
+       sum(s.probability), sum(x.o)::int
+FROM forecast_scenarios s
+JOIN forecasts f ON f.id = s.forecast_id
+CROSS JOIN LATERAL (
+  SELECT CASE WHEN s.outcome = 'happened' THEN 1.0::float8 ELSE 0.0::float8 END AS o,
+         least(greatest(s.probability, $2::float8), $3::float8) AS clipped
+) x
+WHERE s.outcome IN ('happened', 'did_not_happen') AND f.archived_at IS NULL
+  AND f.generated_by = ANY($1::text[])
+GROUP BY f.generated_by, width_bucket(s.probability, $4::float8[])
+ON CONFLICT (generated_by, bin) DO UPDATE
+  SET n = EXCLUDED.n, brier_sum = EXCLUDED.brier_sum, log_loss_sum = EXCLUDED.log_loss_sum,
+      probability_sum = EXCLUDED.probability_sum, happened = EXCLUDED.happened
+"""
+
 SNAPSHOTS_SQL = f"""
 INSERT INTO noise_snapshots (controversy_id, computed_at, composite, components, last_activity_at)
 SELECT id, noise_computed_at, noise_composite, noise_components, last_activity_at
@@ -733,6 +862,18 @@ async def create(
         await step("mentions", MENTIONS_SQL, PLATFORMS, AUTHORS, EXCERPTS)
         await step("events", EVENTS_SQL, EVENT_TITLES, EVENT_KINDS)
         await step("snapshots", SNAPSHOTS_SQL)
+        await connection.execute(FORECAST_TARGETS_SQL)
+        await connection.execute("ANALYZE bench_forecasts")
+        await step("forecasts", FORECASTS_SQL, GENERATORS, FORECAST_SUMMARIES)
+        await step("scenarios", SCENARIOS_SQL, SCENARIO_TITLES, now, RESOLUTION_NOTES)
+        await step(
+            "track records",
+            TRACK_RECORDS_SQL,
+            GENERATORS,
+            LOG_LOSS_CLIP,
+            1 - LOG_LOSS_CLIP,
+            list(CALIBRATION_BOUNDS),
+        )
     started = time.perf_counter()
     await connection.execute("VACUUM (ANALYZE)")
     say(f"  {'vacuum+analyze':<14} {'':>8}       {time.perf_counter() - started:6.1f} s")

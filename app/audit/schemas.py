@@ -19,6 +19,7 @@ class AuditResource(StrEnum):
     actor = "actor"
     event = "event"
     forecast = "forecast"
+    scenario = "scenario"
     noise_inputs = "noise_inputs"
     mentions = "mentions"
     key = "key"

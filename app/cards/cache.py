@@ -31,6 +31,7 @@ class CachedCard:
     composite: float
     last_activity_us: int  # epoch microseconds: what the per-request decay needs
     document: dict[str, Any]
+    shown_tag: str | None = None  # of the forecaster's track record shown (see card_etag)
 
 
 @dataclass(frozen=True)

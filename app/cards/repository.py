@@ -150,8 +150,9 @@ async def category_counts(session: AsyncSession) -> dict[str, int]:
 
 
 # The whole card as one JSON document, in one round trip: sides with stances and actors,
-# the latest forecast with its scenarios, and the latest timeline items (events and
-# mentions merged). Every sub-select walks an index keyed by the controversy id.
+# the latest forecast with its scenarios (and their resolutions) and its generator's track
+# record's cells, and the latest timeline items (events and mentions merged). Every sub-select
+# walks an index keyed by the controversy id (the track record by its generator).
 CARD_SQL = text(
     """
 SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_matters,
@@ -178,10 +179,22 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
                  'review_status', f.review_status, 'summary', f.summary,
                  'signals_as_of', f.signals_as_of, 'superseded', false, 'version', f.version,
                  'scenarios', (SELECT coalesce(jsonb_agg(jsonb_build_object(
-                                   'title', sc.title, 'description', sc.description,
-                                   'probability', sc.probability, 'horizon', sc.horizon)
+                                   'id', sc.id, 'title', sc.title,
+                                   'description', sc.description,
+                                   'probability', sc.probability, 'horizon', sc.horizon,
+                                   'version', sc.version,
+                                   'resolution', CASE WHEN sc.outcome IS NOT NULL THEN
+                                       jsonb_build_object(
+                                         'outcome', sc.outcome, 'resolved_at', sc.resolved_at,
+                                         'source_url', sc.resolution_source_url,
+                                         'note', sc.resolution_note,
+                                         'resolved_by', sc.resolved_by) END)
                                  ORDER BY sc.position, sc.id), '[]'::jsonb)
-                               FROM forecast_scenarios sc WHERE sc.forecast_id = f.id))
+                               FROM forecast_scenarios sc WHERE sc.forecast_id = f.id),
+                 'generator_cells', (SELECT jsonb_agg(jsonb_build_array(
+                                       r.n, r.brier_sum, r.log_loss_sum) ORDER BY r.bin)
+                                     FROM forecast_track_records r
+                                     WHERE r.generated_by = f.generated_by))
           FROM forecasts f WHERE f.controversy_id = c.id AND f.archived_at IS NULL
           ORDER BY f.generated_at DESC, f.id DESC LIMIT 1) AS forecast,
        (SELECT coalesce(jsonb_agg(t.item ORDER BY t.at DESC, t.id DESC), '[]'::jsonb) FROM (

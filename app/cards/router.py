@@ -15,7 +15,7 @@ from app.controversies import service as controversy_service
 from app.controversies.schemas import ControversyCreate, ControversyUpdate
 from app.deps import IdOrSlug, IfMatch, SessionDep, WriterDep
 from app.errors import AppError, problem_responses
-from app.etags import etag_matches, version_etag
+from app.etags import etag_matches
 from app.json_route import JsonRoute
 from app.request_scope import ETAG_DECIDED, request_time
 
@@ -89,7 +89,7 @@ async def card_response(
             await admit(True)
         raise
     at = query.at or request_time(scope)
-    etag = version_etag(card.version, service.card_score(card, at, settings))
+    etag = service.card_etag(card, service.card_score(card, at, settings))
     scope["state"][ETAG_DECIDED] = True
     revalidated = etag_matches(if_none_match, etag)
     if admit is not None:
@@ -166,5 +166,5 @@ async def restore_controversy(
 
 
 def _with_etag(card: ControversyRead, response: Response) -> ControversyRead:
-    response.headers["ETag"] = version_etag(card.version, card.noise.score)
+    response.headers["ETag"] = service.card_etag(card, card.noise.score)
     return card

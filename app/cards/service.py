@@ -21,6 +21,8 @@ from app.cards.schemas import CategoryCount, ControversyRead, ControversySummary
 from app.config import Settings
 from app.enums import Category
 from app.errors import NotFound
+from app.etags import version_etag
+from app.forecasts import service as forecast_service
 from app.noise import scoring
 from app.noise import service as noise_service
 from app.pagination import Page, cursor_datetime, cursor_float, cursor_uuid, make_page, read_cursor
@@ -146,9 +148,26 @@ async def cached_card(
         composite=row.noise_composite,
         last_activity_us=scoring.microseconds(row.last_activity_at),
         document=read.model_dump(mode="json"),
+        shown_tag=_track_record_tag(read),
     )
     cache.store(card, generation)
     return card
+
+
+def _track_record_tag(card: ControversyRead) -> str | None:
+    # The forecaster's track record moves when any of its scenarios is resolved, on any
+    # story, without this card's version: its ETag must move with it.
+    if card.forecast is None or card.forecast.generator_track_record is None:
+        return None
+    record = card.forecast.generator_track_record.model_dump_json().encode()
+    return hashlib.blake2b(record, digest_size=4).hexdigest()
+
+
+def card_etag(card: CachedCard | ControversyRead, score: int) -> str:
+    """The card's ETag: its version, its score at the request's time, its track-record tag."""
+    if isinstance(card, CachedCard):
+        return version_etag(card.version, score, card.shown_tag)
+    return version_etag(card.version, score, _track_record_tag(card))
 
 
 def card_score(card: CachedCard, at: datetime, settings: Settings) -> int:
@@ -180,6 +199,7 @@ def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRea
             **row._mapping,
             "analysis": analysis,
             "noise": noise_service.present_stored(row, at, settings),
+            "forecast": forecast_service.card_forecast(row.forecast),
         }
     )
 

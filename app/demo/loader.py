@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from app.actors.service import normalise_name
 from app.config import Settings
+from app.forecasts import service as forecast_service
 from app.models.actor import Actor
 from app.models.controversy import Controversy
 from app.models.forecast import Forecast, ForecastScenario
@@ -126,30 +127,11 @@ async def load_card(
         )
     for component, value in card.get("noise_inputs", {}).get("overrides", {}).items():
         session.add(NoiseOverride(controversy_id=cid, component=component, value=value))
-    forecast_spec = card.get("forecast")
-    if forecast_spec:
-        forecast = Forecast(
-            controversy_id=cid,
-            generated_by=forecast_spec["generated_by"],
-            generated_at=now,
-            review_status=forecast_spec.get("review_status", "unreviewed"),
-            summary=forecast_spec.get("summary", ""),
-            signals_as_of=now,
-        )
-        session.add(forecast)
-        await session.flush()
-        for position, scenario in enumerate(forecast_spec.get("scenarios", [])):
-            horizon = scenario.get("horizon")
-            session.add(
-                ForecastScenario(
-                    forecast_id=forecast.id,
-                    position=position,
-                    title=scenario["title"],
-                    description=scenario.get("description", ""),
-                    probability=scenario.get("probability"),
-                    horizon=date.fromisoformat(horizon) if horizon else None,
-                )
-            )
+    # Earlier forecasts first (dated, some resolved), then the current one, made at load.
+    for spec in card.get("past_forecasts", []):
+        await _add_forecast(session, cid, spec, _time(spec["generated_at"]))
+    if card.get("forecast"):
+        await _add_forecast(session, cid, card["forecast"], now)
     await session.flush()
     mentions = [
         {
@@ -176,6 +158,43 @@ async def load_card(
     return True
 
 
+async def _add_forecast(
+    session: AsyncSession, cid: uuid.UUID, spec: dict[str, Any], generated_at: datetime
+) -> None:
+    forecast = Forecast(
+        controversy_id=cid,
+        generated_by=spec["generated_by"],
+        generated_at=generated_at,
+        review_status=spec.get("review_status", "unreviewed"),
+        summary=spec.get("summary", ""),
+        signals_as_of=generated_at,
+    )
+    session.add(forecast)
+    await session.flush()
+    for position, scenario in enumerate(spec.get("scenarios", [])):
+        horizon = scenario.get("horizon")
+        resolution = scenario.get("resolution") or {}
+        session.add(
+            ForecastScenario(
+                forecast_id=forecast.id,
+                position=position,
+                title=scenario["title"],
+                description=scenario.get("description", ""),
+                probability=scenario.get("probability"),
+                horizon=date.fromisoformat(horizon) if horizon else None,
+                outcome=resolution.get("outcome"),
+                resolved_at=_time(resolution["resolved_at"]) if resolution else None,
+                resolution_source_url=resolution.get("source_url"),
+                resolution_note=resolution.get("note"),
+                resolved_by=DEMO_EDITOR if resolution else None,
+            )
+        )
+    await session.flush()
+
+
+# Who resolved the demo's scenarios (a key's public id in real use).
+DEMO_EDITOR = "demo-data"
+
 # Advisory-lock id taken while loading: two processes starting on one empty database.
 DEMO_LOCK = 727001
 
@@ -191,6 +210,7 @@ async def load_demo(
     for card in demo_cards():
         if await load_card(session, card, now=now, settings=settings, actor_cache=cache):
             inserted += 1
+    await forecast_service.refresh_track_records(session)
     logger.info("demo data loaded", extra={"inserted": inserted})
     return inserted
 

@@ -6,7 +6,7 @@ from app.models.actor import Actor
 from app.models.api_key import ApiKey, KeyUsage
 from app.models.audit import AuditEntry
 from app.models.controversy import Controversy
-from app.models.forecast import Forecast, ForecastScenario
+from app.models.forecast import Forecast, ForecastScenario, ForecastTrackRecord
 from app.models.idempotency import IdempotencyRecord
 from app.models.noise import NoiseOverride, NoiseSnapshot
 from app.models.side import Side, Stance
@@ -21,6 +21,7 @@ __all__ = [
     "Controversy",
     "Forecast",
     "ForecastScenario",
+    "ForecastTrackRecord",
     "IdempotencyRecord",
     "KeyUsage",
     "Mention",

@@ -257,9 +257,11 @@ async def test_forecasts_newest_first_and_superseded(
     client: AsyncClient, demo: int, sessionmaker: Maker
 ) -> None:
     first = (await client.get(f"{BASE}/forecasts")).json()["data"]
-    assert len(first) == 1
-    assert first[0]["superseded"] is False
+    # The demo's current forecast, then the editors' 2019 forecast it supersedes (resolved).
+    assert [f["superseded"] for f in first] == [False, True]
     assert len(first[0]["scenarios"]) == 2
+    assert first[1]["generated_by"] == "Editors"
+    assert first[1]["scenarios"][0]["resolution"]["outcome"] == "happened"
 
     cid = await seed_id(sessionmaker)
     rows = await sql(
@@ -278,17 +280,17 @@ async def test_forecasts_newest_first_and_superseded(
         f=newest_id,
     )
     data = (await client.get(f"{BASE}/forecasts")).json()["data"]
-    assert [f["id"] for f in data] == [str(newest_id), first[0]["id"]]
-    assert [f["superseded"] for f in data] == [False, True]
+    assert [f["id"] for f in data] == [str(newest_id), first[0]["id"], first[1]["id"]]
+    assert [f["superseded"] for f in data] == [False, True, True]
     assert data[0]["generated_by"] == "Claude"
-    assert data[0]["scenarios"] == [
-        {
-            "title": "Only scenario",
-            "description": "",
-            "probability": 0.25,
-            "horizon": "2027-06-30",
-        }
-    ]
+    [only] = data[0]["scenarios"]
+    assert {key: only[key] for key in ("title", "description", "probability", "horizon")} == {
+        "title": "Only scenario",
+        "description": "",
+        "probability": 0.25,
+        "horizon": "2027-06-30",
+    }
+    assert (only["scorable"], only["resolution"], only["score"]) == (True, None, None)
     # The older forecast stays readable, unchanged but for `superseded`.
     assert {**data[1], "superseded": False} == first[0]
 

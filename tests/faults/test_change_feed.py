@@ -129,3 +129,63 @@ async def test_the_writing_process_reads_its_own_writes_every_time(first: Served
                 summaries = {item["slug"]: item["summary"] for item in listed.json()["data"]}
                 stale += summaries.get(slug) != summary
     assert stale == 0
+
+
+async def test_concurrent_resolutions_keep_the_track_record_exact_on_every_process(
+    first: ServedApi, second: ServedApi
+) -> None:
+    """Resolutions for one generator race on two processes: the maintained record (serialised
+    by its advisory lock) still equals a fresh aggregate, and both processes' cached cards show
+    the new record within a second (the record's trigger drops every card)."""
+    generator = f"racer-{uuid.uuid4().hex[:8]}"
+    async with first.client() as one, second.client() as two:
+        targets = []
+        for _ in range(8):
+            slug = await new_controversy(one)
+            scenario = {"title": "S", "probability": 0.7, "horizon": "2026-06-30"}
+            body = {
+                "generated_by": generator,
+                "generated_at": "2026-01-01T00:00:00Z",
+                "scenarios": [scenario],
+            }
+            made = await one.post(f"/v1/controversies/{slug}/forecasts", json=body)
+            assert made.status_code == 201, made.text
+            forecast = made.json()
+            sid = forecast["scenarios"][0]["id"]
+            targets.append(
+                (slug, f"/v1/controversies/{slug}/forecasts/{forecast['id']}/scenarios/{sid}")
+            )
+        watched = targets[0][0]
+        # Both processes cache the watched card with an empty record first.
+        for http in (one, two):
+            card = (await http.get(f"/v1/controversies/{watched}")).json()
+            assert card["forecast"]["generator_track_record"]["n"] == 0
+
+        async def resolve(http: httpx.AsyncClient, url: str) -> int:
+            body = {"outcome": "happened", "resolved_at": "2026-07-01T00:00:00Z"}
+            answer = await http.put(f"{url}/resolution", json=body, headers={"If-Match": 'W/"1"'})
+            return answer.status_code
+
+        statuses = await asyncio.gather(
+            *(resolve(one if i % 2 else two, url) for i, (_, url) in enumerate(targets))
+        )
+        assert statuses == [200] * 8
+        maintained = (
+            await one.get("/v1/forecasts/track-record", params={"generated_by": generator})
+        ).json()
+        aggregated = (
+            await two.get(
+                "/v1/forecasts/track-record",
+                params={"generated_by": generator, "from": "2026-01-01T00:00:00Z"},
+            )
+        ).json()
+        assert (maintained["n"], maintained["brier"]) == (8, 0.09)
+        assert maintained == aggregated
+
+        for http in (one, two):
+
+            async def shows_eight(http: httpx.AsyncClient = http) -> bool:
+                card = (await http.get(f"/v1/controversies/{watched}")).json()
+                return bool(card["forecast"]["generator_track_record"]["n"] == 8)
+
+            assert await seconds_until(shows_eight, within=1.0) < 1.0
