@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,9 @@ def _run_async(factory: Callable[[], Any]) -> Any:
     return asyncio.run(factory())
 
 
-async def _seed(url: str, settings: Settings, *, only_if_empty: bool) -> int:
+async def _seed(
+    url: str, settings: Settings, *, only_if_empty: bool, now: datetime | None = None
+) -> int:
     from app.db import make_engine, make_sessionmaker, session_scope
     from app.demo.loader import database_is_empty, load_demo
 
@@ -36,7 +39,7 @@ async def _seed(url: str, settings: Settings, *, only_if_empty: bool) -> int:
         # No return inside the loop: leaving the generator early would skip its commit.
         async for session in session_scope(make_sessionmaker(engine)):
             if not only_if_empty or await database_is_empty(session):
-                inserted = await load_demo(session, settings=settings)
+                inserted = await load_demo(session, settings=settings, now=now)
     finally:
         await engine.dispose()
     return inserted
@@ -121,6 +124,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _utc_time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise argparse.ArgumentTypeError("a time with a zone, e.g. 2026-11-27T12:00:00Z")
+    return parsed.astimezone(UTC)
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from app.migrations import upgrade
 
@@ -128,7 +138,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     with database(settings) as (url, embedded):
         if embedded:
             upgrade(url)
-        inserted = _run_async(lambda: _seed(url, settings, only_if_empty=False))
+        inserted = _run_async(lambda: _seed(url, settings, only_if_empty=False, now=args.now))
     print(json.dumps({"inserted": inserted}))
     return 0
 
@@ -183,6 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
 
     seed = sub.add_parser("seed-demo", help="load the demo controversies (idempotent)")
+    seed.add_argument(
+        "--now",
+        type=_utc_time,
+        default=None,
+        metavar="TIME",
+        help="lay the demo out as if loaded at this RFC 3339 time (default: now);"
+        " 2026-11-27T12:00:00Z gives the data as written",
+    )
     seed.set_defaults(func=cmd_seed_demo)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +55,11 @@ class Settings(BaseSettings):
         default=SecretStr(""),
         description="Signs list cursors (default: API_KEY_PEPPER); the same on every instance.",
     )
+    public_base_url: str = Field(
+        default="http://localhost:8000",
+        description="Where clients reach the service (http or https, no trailing slash): the"
+        " absolute links the API hands out are built from it, never from the Host header.",
+    )
 
     @property
     def db_command_timeout_seconds(self) -> float:
@@ -64,6 +71,11 @@ class Settings(BaseSettings):
     def _weights_are_valid(cls, weights: dict[str, float]) -> dict[str, float]:
         return validate_weights(weights)
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        return _http_base_url(value)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -71,6 +83,28 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip().startswith("["):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+
+# The characters RFC 3986 allows in a URL: no spaces, quotes, angle brackets or controls.
+_URL_CHARACTERS = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]+$")
+
+
+def _http_base_url(value: str) -> str:
+    # A prefix for absolute links: scheme and host, an optional path, nothing after it.
+    if not _URL_CHARACTERS.fullmatch(value):
+        raise ValueError("must be a URL without spaces, quotes or control characters")
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port  # a port that is not a number raises ValueError
+    except ValueError as exc:
+        raise ValueError(f"not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    if "@" in parts.netloc or "?" in value or "#" in value:
+        raise ValueError("must not carry credentials, a query or a fragment")
+    if value.endswith("/"):
+        raise ValueError("must not end with a slash (links append their own path)")
+    return value
 
 
 @lru_cache

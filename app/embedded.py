@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 logger = logging.getLogger(__name__)
+
+# pgserver asks platformdirs for a runtime directory, which warns on every start where no login
+# session set XDG_RUNTIME_DIR (root shells, containers, CI) before falling back to a private
+# /tmp directory. The fallback is what we want; the warning only alarms users.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 _HANDLE_FILE = ".handle_pids.json"
 

@@ -138,6 +138,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for error in exc.errors():
         location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] != "body":
+            # A query, header or path parameter is named by its name alone, not by which of
+            # its repeated values failed (`category=x&category=y` → "category").
+            location = location[:2]
         errors.append(
             {
                 "location": location[0] if location else "body",

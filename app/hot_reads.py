@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import db_errors
 from app.cards.router import card_response, list_response
-from app.cards.schemas import CardQuery, ListQuery
+from app.cards.schemas import LIST_FILTERS, CardQuery, ListQuery
 from app.errors import (
     AppError,
     app_error_response,
@@ -86,11 +86,18 @@ def _route(scope: Scope) -> tuple[str, Handler, str] | None:
     return None
 
 
-def _query(scope: Scope) -> dict[str, str]:
+def _query(scope: Scope, lists: tuple[str, ...] = ()) -> dict[str, Any]:
+    # Parameters named in `lists` may repeat and are gathered into lists; any other repeated
+    # parameter falls through to the routed path, which knows what that means.
     pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    query = dict(pairs)
-    if len(query) != len(pairs):  # a repeated parameter: the route knows what that means
-        raise _FallThrough
+    query: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in lists:
+            query.setdefault(name, []).append(value)
+        elif name in query:
+            raise _FallThrough
+        else:
+            query[name] = value
     return query
 
 
@@ -132,7 +139,7 @@ async def _card(app: Any, scope: Scope, id_or_slug: str) -> Response:
 
 async def _list(app: Any, scope: Scope, _: str) -> Response:
     try:
-        query = ListQuery.model_validate(_query(scope))
+        query = ListQuery.model_validate(_query(scope, LIST_FILTERS))
     except ValidationError as exc:
         raise _FallThrough from exc
     await _admitted(app, scope)

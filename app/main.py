@@ -27,6 +27,8 @@ from app.keys import runtime as keys_runtime
 from app.keys.auth import authorize
 from app.keys.router import router as keys_router
 from app.logging_setup import configure_logging
+from app.meta.router import page_router as meta_page_router
+from app.meta.router import router as meta_router
 from app.noise.router import router as noise_router
 from app.sides.router import router as sides_router
 from app.timeline.router import router as timeline_router
@@ -56,6 +58,7 @@ def _api_router() -> APIRouter:
         timeline_router,
         forecasts_router,
         noise_router,
+        meta_router,
         audit_router,
         keys_router,
     ):
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.pages = PageCache(feed)
     keys_runtime.install(app, settings, feed)
     app.include_router(health.router)
+    app.include_router(meta_page_router)  # GET /methodology: public, no key
     app.include_router(_api_router())
 
     app.add_middleware(UnitOfWorkMiddleware)

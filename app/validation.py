@@ -53,9 +53,12 @@ MediumText = Annotated[str, StringConstraints(max_length=500, pattern=STORABLE)]
 LongText = Annotated[str, StringConstraints(max_length=20_000, pattern=STORABLE)]
 KeyPoint = Annotated[str, StringConstraints(min_length=1, max_length=1_000, pattern=STORABLE)]
 ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=STORABLE)]
+# Tags are lower case: any case is accepted and folded, so "OpenAI" and "openai" are one tag.
 Tag = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9\-\.]*$"),
+    StringConstraints(
+        min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9\-\.]*$", to_lower=True
+    ),
 ]
 Slug = Annotated[
     str,

@@ -32,7 +32,7 @@ from app.keys.schemas import KeyCreate, KeyCreated
 from app.main import create_app
 from app.migrations import upgrade
 
-DEMO_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+DEMO_NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)  # the demo as written (loader.DEMO_ANCHOR)
 
 
 def _with_database(url: str, name: str) -> str:

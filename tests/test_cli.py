@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from app import cli
 from app.config import get_settings
 from app.db import async_url
+from app.demo.loader import demo_cards
 from app.migrations import upgrade
 
 COUNTED = (
@@ -93,7 +94,9 @@ def test_seed_demo_is_idempotent(
     assert first == {"inserted": 11}
     after_first = counts(url)
     assert after_first["controversies"] == 11
-    assert after_first["noise_snapshots"] == 11
+    # Each card's posts are replayed in time order: one snapshot at each distinct post time.
+    post_times = {(c["slug"], m["published_at"]) for c in demo_cards() for m in c["mentions"]}
+    assert after_first["noise_snapshots"] == len(post_times)
     assert all(after_first[table] > 0 for table in COUNTED), after_first
     # One row per actor across all controversies (OpenAI is one actor everywhere).
     assert after_first["actors"] < after_first["stances"]
@@ -102,3 +105,37 @@ def test_seed_demo_is_idempotent(
     second = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert second == {"inserted": 0}
     assert counts(url) == after_first
+
+
+async def _post_times(url: str, slug: str) -> list[str]:
+    engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.scalars(
+                text(
+                    "SELECT to_char(m.published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI')"
+                    " FROM mentions m JOIN controversies c ON c.id = m.controversy_id"
+                    " WHERE c.slug = :slug ORDER BY 1"
+                ),
+                {"slug": slug},
+            )
+            return list(rows)
+    finally:
+        await engine.dispose()
+
+
+def test_seed_demo_now_pins_the_layout(
+    fresh_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = fresh_database()
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+    assert cli.main(["seed-demo", "--now", "2026-11-28T12:00:00Z"]) == 0
+    # A day after the anchor: the GPT-2 card's posts a day later, 1 h 36 min apart.
+    assert asyncio.run(_post_times(url, "gpt-2-staged-release")) == [
+        "2026-11-28T08:00",
+        "2026-11-28T09:36",
+    ]
+    with pytest.raises(SystemExit):
+        cli.main(["seed-demo", "--now", "2026-11-28T12:00:00"])  # no zone: refused

@@ -57,7 +57,8 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL")
+        # No XDG_RUNTIME_DIR, as in a root shell or a container: the start must stay quiet.
+        if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "XDG_RUNTIME_DIR")
     }
     env["DATA_DIR"] = str(data_dir)
     return subprocess.Popen(
@@ -108,6 +109,8 @@ def test_serve_owns_reuses_and_stops_the_embedded_database(data_dir: Path) -> No
     finally:
         stop(first)
     assert postgres_processes(data_dir) == [], "a clean exit stops the embedded server"
+    errors = first.stderr.read().decode() if first.stderr else ""
+    assert "Warning" not in errors and "XDG_RUNTIME_DIR" not in errors, errors
 
     second = start(data_dir, port)
     try:

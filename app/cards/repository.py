@@ -60,10 +60,12 @@ LIST_COLUMNS = (
 
 @dataclass(frozen=True)
 class ListFilters:
-    category: str | None = None
-    stage: str | None = None
-    tag: str | None = None
-    actor_id: uuid.UUID | None = None
+    """Each tuple is OR-ed (empty: no filter); different filters are AND-ed."""
+
+    categories: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    actor_ids: tuple[uuid.UUID, ...] = ()
     q: str | None = None
     min_noise: int | None = None
     updated_since: datetime | None = None
@@ -92,17 +94,18 @@ def _filters(
     filters: ListFilters, now: datetime, half_life_seconds: float
 ) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [controversies.c.archived_at.is_(None)]
-    if filters.category:
-        clauses.append(controversies.c.category == filters.category)
-    if filters.stage:
-        clauses.append(controversies.c.stage == filters.stage)
-    if filters.tag:
-        clauses.append(controversies.c.tags.contains([filters.tag]))
-    if filters.actor_id:
+    if filters.categories:
+        clauses.append(controversies.c.category.in_(filters.categories))
+    if filters.stages:
+        clauses.append(controversies.c.stage.in_(filters.stages))
+    if filters.tags:
+        # && (overlap) on the GIN index of tags: any of them.
+        clauses.append(controversies.c.tags.overlap(list(filters.tags)))
+    if filters.actor_ids:
         clauses.append(
             exists().where(
                 stances.c.controversy_id == controversies.c.id,
-                stances.c.actor_id == filters.actor_id,
+                stances.c.actor_id.in_(filters.actor_ids),
                 stances.c.archived_at.is_(None),
             )
         )

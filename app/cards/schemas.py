@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from app.cards.repository import ListFilters
 from app.controversies.schemas import Analysis
@@ -17,19 +17,26 @@ from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.schemas_base import ReadModel, UTCDatetime
 from app.sides.schemas import SideRead
 from app.timeline.schemas import TimelineItem
+from app.validation import Tag
 
 SortName = Literal["noise", "recent", "started", "created"]
+
+
+# Repeated filters are OR-ed (`category=safety&category=governance`), different ones AND-ed.
+LIST_FILTERS = ("category", "stage", "tag", "actor")
 
 
 class ListQuery(BaseModel):
     """The filters, sort and page of the controversy list."""
 
-    category: Category | None = None
-    stage: Stage | None = None
-    tag: str | None = Field(default=None, min_length=1, max_length=64)
-    actor: uuid.UUID | None = Field(default=None, description="An actor id.")
+    category: list[Category] = Field(default=[], max_length=20, description="Any of these.")
+    stage: list[Stage] = Field(default=[], max_length=20, description="Any of these.")
+    tag: list[Tag] = Field(
+        default=[], max_length=20, description="Any of these tags (case-insensitive)."
+    )
+    actor: list[uuid.UUID] = Field(default=[], max_length=20, description="Any of these actor ids.")
     q: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Full-text search."
+        default=None, max_length=200, description="Full-text search; empty means no filter."
     )
     min_noise: int | None = Field(default=None, ge=0, le=100)
     updated_since: UTCDatetime | None = None
@@ -39,13 +46,18 @@ class ListQuery(BaseModel):
         default=None, max_length=512, description="The `next_cursor` of the previous page."
     )
 
+    @field_validator("q")
+    @classmethod
+    def empty_q_is_no_filter(cls, value: str | None) -> str | None:
+        return value if value is not None and value.strip() else None
+
     def filters(self) -> ListFilters:
-        """The filters as the repository takes them."""
+        """The filters as the repository takes them (sorted: one cache entry per set)."""
         return ListFilters(
-            category=self.category,
-            stage=self.stage,
-            tag=self.tag,
-            actor_id=self.actor,
+            categories=tuple(sorted({c.value for c in self.category})),
+            stages=tuple(sorted({s.value for s in self.stage})),
+            tags=tuple(sorted(set(self.tag))),
+            actor_ids=tuple(sorted(set(self.actor))),
             q=self.q,
             min_noise=self.min_noise,
             updated_since=self.updated_since,

@@ -192,7 +192,13 @@ def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRea
         "generated_by": row.analysis_generated_by,
         "review_status": row.analysis_review_status,
         "reviewed_at": row.analysis_reviewed_at,
-        "methodology_url": row.analysis_methodology_url,
+        # The page for people, linked absolutely from the configured base (never the Host
+        # header); a stored absolute URL of another method page is kept as it is.
+        "methodology_url": (
+            f"{settings.public_base_url}/methodology"
+            if row.analysis_methodology_url in (None, "/v1/methodology")
+            else row.analysis_methodology_url
+        ),
     }
     return ControversyRead.model_validate(
         {

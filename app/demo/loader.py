@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,12 @@ from app.noise import service as noise_service
 logger = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).parent / "data"
+
+# The moment the demo data describes: its posts are dated as seen from here. Loading at time T
+# moves them by T − DEMO_ANCHOR, so the demo is as lively at any load time as it was then;
+# milestones and dated forecasts keep their real dates. Loading with now=DEMO_ANCHOR gives the
+# data as written (noise.md's example A: the GPT-2 card scores 53 at 12:00Z, 54 at 09:36Z).
+DEMO_ANCHOR = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def _time(value: str) -> datetime:
@@ -133,29 +140,51 @@ async def load_card(
     if card.get("forecast"):
         await _add_forecast(session, cid, card["forecast"], now)
     await session.flush()
-    mentions = [
-        {
-            "id": uuid.uuid4(),
-            "controversy_id": cid,
-            "platform": m["platform"],
-            "external_id": m["external_id"],
-            "url": m.get("url"),
-            "author": m.get("author"),
-            "title": m.get("title"),
-            "excerpt": m.get("excerpt"),
-            "published_at": _time(m["published_at"]),
-            "audience": m.get("audience", 0),
-            "score": m.get("score", 0),
-            "comments": m.get("comments", 0),
-            "shares": m.get("shares", 0),
-        }
-        for m in card.get("mentions", [])
-    ]
-    if mentions:
-        table = Mention.__table__  # type: ignore[attr-defined]
-        await session.execute(insert(table).values(mentions).on_conflict_do_nothing())
+    await _replay_mentions(session, cid, card.get("mentions", []), now - DEMO_ANCHOR, settings)
     await noise_service.recompute(session, controversy_id=cid, now=now, settings=settings)
     return True
+
+
+async def _replay_mentions(
+    session: AsyncSession,
+    cid: uuid.UUID,
+    specs: list[dict[str, Any]],
+    shift: timedelta,
+    settings: Settings,
+) -> None:
+    # The posts are laid out relative to the load time (each source time moved by `shift`,
+    # so every interval between them is kept), and added in time order with a recompute at
+    # each, as a live feed would have: the noise history then has a point for every post.
+    rows = sorted((_mention_row(cid, spec, shift) for spec in specs), key=_published)
+    table = Mention.__table__  # type: ignore[attr-defined]
+    for published_at, batch in groupby(rows, key=_published):
+        await session.execute(insert(table).values(list(batch)).on_conflict_do_nothing())
+        await noise_service.recompute(
+            session, controversy_id=cid, now=published_at, settings=settings
+        )
+
+
+def _published(row: dict[str, Any]) -> datetime:
+    published: datetime = row["published_at"]
+    return published
+
+
+def _mention_row(cid: uuid.UUID, m: dict[str, Any], shift: timedelta) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "controversy_id": cid,
+        "platform": m["platform"],
+        "external_id": m["external_id"],
+        "url": m.get("url"),
+        "author": m.get("author"),
+        "title": m.get("title"),
+        "excerpt": m.get("excerpt"),
+        "published_at": _time(m["published_at"]) + shift,
+        "audience": m.get("audience", 0),
+        "score": m.get("score", 0),
+        "comments": m.get("comments", 0),
+        "shares": m.get("shares", 0),
+    }
 
 
 async def _add_forecast(
@@ -202,7 +231,8 @@ DEMO_LOCK = 727001
 async def load_demo(
     session: AsyncSession, *, settings: Settings, now: datetime | None = None
 ) -> int:
-    """Load every demo card that is not there yet; returns how many were inserted."""
+    """Load every demo card that is not there yet, laid out relative to `now` (default: the
+    current time; see DEMO_ANCHOR); returns how many were inserted."""
     await session.execute(select(func.pg_advisory_xact_lock(DEMO_LOCK)))
     now = now or datetime.now(UTC)
     cache: dict[str, uuid.UUID] = {}

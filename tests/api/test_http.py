@@ -355,6 +355,9 @@ ENDPOINTS: list[tuple[str, list[str]]] = [
     ("/v1/actors/{x}", []),
     ("/v1/categories", []),
     ("/v1/methodology", []),
+    ("/v1/meta", []),
+    ("/v1/forecasts/due", ["at", "limit", "cursor"]),
+    ("/v1/forecasts/track-record", ["generated_by", "controversy", "category", "from", "to"]),
 ]
 
 

@@ -348,7 +348,6 @@ async def test_updated_since(client: AsyncClient, demo: int, sessionmaker: Maker
         ("limit", "101"),
         ("limit", "-5"),
         ("limit", "ten"),
-        ("q", ""),
         ("q", "x" * 201),
     ],
 )
@@ -475,3 +474,42 @@ async def test_cursor_is_opaque(client: AsyncClient, demo: int) -> None:
     forged = f"{edited}.{signature}"
     response = await client.get(LIST, params={"cursor": forged, "sort": "recent"})
     assert_problem(response, 400)
+
+
+async def test_repeated_filters_are_or_ed(client: AsyncClient, demo: int) -> None:
+    wanted = {"safety", "governance"}
+    expected = {c["slug"] for c in CARDS if c["category"] in wanted}
+    assert len({c["category"] for c in CARDS if c["slug"] in expected}) == 2
+    found = await slugs(client, category=["safety", "governance"])
+    assert set(found) == expected
+    by_stage = {c["slug"] for c in CARDS if c["stage"] in {"resolved", "escalating"}}
+    assert set(await slugs(client, stage=["resolved", "escalating"])) == by_stage
+    either_tag = {c["slug"] for c in CARDS if {"openai", "google"} & set(c["tags"])}
+    assert set(await slugs(client, tag=["openai", "google"])) == either_tag
+    # Different filters still narrow each other.
+    both = {s for s in expected if s in by_stage}
+    assert (
+        set(
+            await slugs(client, category=["safety", "governance"], stage=["resolved", "escalating"])
+        )
+        == both
+    )
+
+
+async def test_tags_are_case_insensitive(client: AsyncClient, demo: int) -> None:
+    lower = await slugs(client, tag="openai")
+    assert lower and await slugs(client, tag="OpenAI") == lower
+
+
+async def test_an_empty_q_is_no_filter(client: AsyncClient, demo: int) -> None:
+    everything = await slugs(client, limit=100)
+    assert await slugs(client, q="", limit=100) == everything
+    assert await slugs(client, q="   ", limit=100) == everything
+
+
+async def test_tags_are_stored_lower_case(client: AsyncClient) -> None:
+    body = {"slug": "case-story", "title": "T", "category": "safety", "stage": "emerging"}
+    created = await client.post(LIST, json={**body, "tags": ["OpenAI", "Open-Source"]})
+    assert created.status_code == 201, created.text
+    assert created.json()["tags"] == ["openai", "open-source"]
+    assert await slugs(client, tag="OPENAI") == ["case-story"]

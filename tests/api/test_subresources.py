@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.demo.loader import demo_cards
 from app.enums import Category
+from tests.conftest import DEMO_NOW
 
 SEED = "gpt-2-staged-release"
 BASE = f"/v1/controversies/{SEED}"
-DEMO_NOW = datetime(2026, 11, 27, 10, tzinfo=UTC)
-SEED_LAST_ACTIVITY = datetime(2026, 11, 27, 9, 36, tzinfo=UTC)
+SEED_FIRST_POST = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # the Hacker News post
+SEED_LAST_ACTIVITY = datetime(2026, 11, 27, 9, 36, tzinfo=UTC)  # the Reddit post
 SEED_COMPOSITE = 376 / 7  # the seven editorial components sum to 376
 Maker = async_sessionmaker[AsyncSession]
 CARDS = demo_cards()
@@ -401,15 +402,17 @@ async def test_history_values_follow_the_snapshot_rule(
     )
     points = response.json()["points"]
     assert len(points) == 49
+    # The demo replays its posts: a snapshot at each (08:00 and 09:36), none before.
     for point in points:
         t = parse(point["at"])
-        if t < DEMO_NOW:  # before the first snapshot (computed at load time)
+        if t < SEED_FIRST_POST:
             assert point["score"] is None and point["level"] is None, point
         else:
-            decay = 0.5 ** ((t - SEED_LAST_ACTIVITY) / timedelta(days=7))
+            last = SEED_FIRST_POST if t < SEED_LAST_ACTIVITY else SEED_LAST_ACTIVITY
+            decay = 0.5 ** ((t - last) / timedelta(days=7))
             assert point["score"] == round_half_up(SEED_COMPOSITE * decay), point
             assert point["level"] == "buzz"
-    assert points[10]["score"] == 54  # 10:00, 24 minutes after the last activity
+    assert [p["score"] for p in points[7:11]] == [None, 54, 53, 54]  # 07:00 … 10:00
 
     # A later snapshot takes over from its computed_at on.
     later = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
@@ -440,7 +443,7 @@ async def test_history_values_follow_the_snapshot_rule(
 async def test_history_defaults_to_thirty_days_by_day(client: AsyncClient, demo: int) -> None:
     body = (await client.get(f"{BASE}/noise/history", params={"to": "2026-12-27T10:00:00Z"})).json()
     assert body["interval"] == "day"
-    assert parse(body["from"]) == datetime(2026, 11, 27, 10, tzinfo=UTC)
+    assert parse(body["from"]) == datetime(2026, 11, 27, 10, tzinfo=UTC)  # `to` − 30 days
     assert len(body["points"]) == 31
     assert body["points"][0]["score"] == 54
     assert body["points"][-1]["score"] == round_half_up(
