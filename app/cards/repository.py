@@ -154,8 +154,9 @@ async def category_counts(session: AsyncSession) -> dict[str, int]:
 
 # The whole card as one JSON document, in one round trip: sides with stances and actors,
 # the latest forecast with its scenarios (and their resolutions) and its generator's track
-# record's cells, and the latest timeline items (events and mentions merged). Every sub-select
-# walks an index keyed by the controversy id (the track record by its generator).
+# record's cells, the latest milestones and, on their own, the latest posts (so neither crowds
+# out the other). Every sub-select walks an index keyed by the controversy id (the track record
+# by its generator).
 CARD_SQL = text(
     """
 SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_matters,
@@ -200,25 +201,24 @@ SELECT c.id, c.slug, c.title, c.category, c.stage, c.tags, c.summary, c.why_it_m
                                      WHERE r.generated_by = f.generated_by))
           FROM forecasts f WHERE f.controversy_id = c.id AND f.archived_at IS NULL
           ORDER BY f.generated_at DESC, f.id DESC LIMIT 1) AS forecast,
-       (SELECT coalesce(jsonb_agg(t.item ORDER BY t.at DESC, t.id DESC), '[]'::jsonb) FROM (
-          (SELECT e.occurred_at AS at, e.id, jsonb_build_object(
-                    'kind', 'event', 'at', e.occurred_at, 'event', to_jsonb(e)) AS item
-             FROM timeline_events e WHERE e.controversy_id = c.id AND e.archived_at IS NULL
-             ORDER BY e.occurred_at DESC, e.id DESC LIMIT :timeline_limit)
-          UNION ALL
-          (SELECT m.published_at, m.id, jsonb_build_object(
-                    'kind', 'mention', 'at', m.published_at, 'mention', to_jsonb(m))
-             FROM mentions m WHERE m.controversy_id = c.id
-             ORDER BY m.published_at DESC, m.id DESC LIMIT :timeline_limit)
-          ORDER BY at DESC, id DESC LIMIT :timeline_limit) t) AS timeline
+       (SELECT coalesce(jsonb_agg(to_jsonb(e) ORDER BY e.occurred_at DESC, e.id DESC),
+                        '[]'::jsonb)
+          FROM (SELECT * FROM timeline_events e
+                 WHERE e.controversy_id = c.id AND e.archived_at IS NULL
+                 ORDER BY e.occurred_at DESC, e.id DESC LIMIT :section_rows) e) AS milestones,
+       (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY m.published_at DESC, m.id DESC),
+                        '[]'::jsonb)
+          FROM (SELECT * FROM mentions m WHERE m.controversy_id = c.id
+                 ORDER BY m.published_at DESC, m.id DESC LIMIT :section_rows) m) AS posts
   FROM controversies c
  WHERE c.archived_at IS NULL AND {where}
 """
 )
 
 
-async def card(session: AsyncSession, id_or_slug: str, timeline_limit: int) -> Row[Any] | None:
-    """The whole card of a live controversy, or None."""
+async def card(session: AsyncSession, id_or_slug: str, section_items: int) -> Row[Any] | None:
+    """The whole card of a live controversy, or None; its latest milestones and posts come
+    `section_items + 1` each, the extra one only telling that there are more."""
     try:
         params: dict[str, Any] = {"id": uuid.UUID(id_or_slug)}
         where = "c.id = :id"
@@ -226,5 +226,5 @@ async def card(session: AsyncSession, id_or_slug: str, timeline_limit: int) -> R
         params = {"slug": id_or_slug}
         where = "c.slug = :slug"
     statement = text(CARD_SQL.text.replace("{where}", where))
-    result = await session.execute(statement, {**params, "timeline_limit": timeline_limit})
+    result = await session.execute(statement, {**params, "section_rows": section_items + 1})
     return result.one_or_none()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.types import Scope
 
 from app.cards import service
-from app.cards.schemas import CardQuery, CategoryCount, ControversyPage, ControversyRead, ListQuery
+from app.cards.schemas import CardQuery, CategoryPage, ControversyPage, ControversyRead, ListQuery
 from app.controversies import service as controversy_service
 from app.controversies.schemas import ControversyCreate, ControversyUpdate
 from app.deps import IdOrSlug, IfMatch, SessionDep, WriterDep
@@ -59,7 +59,7 @@ async def get_controversy(
     query: Annotated[CardQuery, Query()],
     if_none_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> Response:
-    """The whole card: sides, actors, noise, latest forecast, latest timeline items."""
+    """The whole card: sides, actors, noise, latest forecast, latest milestones and posts."""
     return await card_response(request.app, request.scope, id_or_slug, query, if_none_match)
 
 
@@ -101,9 +101,9 @@ async def card_response(
 
 
 @router.get("/categories", operation_id="listCategories")
-async def list_categories(session: SessionDep) -> list[CategoryCount]:
-    """Every category with its count of live controversies."""
-    return await service.categories(session)
+async def list_categories(session: SessionDep) -> CategoryPage:
+    """Every category with its count of live controversies, zeros included."""
+    return CategoryPage(data=await service.categories(session), next_cursor=None)
 
 
 @router.post(

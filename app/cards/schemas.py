@@ -1,5 +1,5 @@
 """The card and the list as clients read them: the whole card is assembled here, above its
-parts (sides, noise, forecast, timeline), and the list's filters and pages."""
+parts (sides, noise, forecast, milestones, posts), and the list's filters and pages."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from app.noise.schemas import NoiseBrief, NoiseRead
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 from app.schemas_base import ReadModel, UTCDatetime
 from app.sides.schemas import SideRead
-from app.timeline.schemas import TimelineItem
+from app.timeline.schemas import EventRead, MentionRead
 from app.validation import Tag
 
 SortName = Literal["noise", "recent", "started", "created"]
@@ -93,6 +93,22 @@ class ControversySummary(ControversyFields):
     noise: NoiseBrief
 
 
+class MilestonesSection(ReadModel):
+    """The card's latest milestones; the rest are a page away."""
+
+    data: list[EventRead]
+    has_more: bool = Field(description="True when older milestones exist.")
+    list_url: str = Field(description="The full, paginated list (`kind=event` timeline).")
+
+
+class PostsSection(ReadModel):
+    """The card's latest source posts; the rest are a page away."""
+
+    data: list[MentionRead]
+    has_more: bool = Field(description="True when older posts exist.")
+    list_url: str = Field(description="The full, paginated list of posts.")
+
+
 class ControversyRead(ControversyFields):
     """The whole card: one request draws the page."""
 
@@ -104,12 +120,17 @@ class ControversyRead(ControversyFields):
     noise: NoiseRead
     sides: list[SideRead]
     forecast: ForecastRead | None
-    timeline: list[TimelineItem]
+    milestones: MilestonesSection = Field(description="The latest milestones, newest first.")
+    posts: PostsSection = Field(description="The latest source posts, newest first.")
 
 
 class CategoryCount(BaseModel):
     category: Category
     count: int
+
+
+class CategoryPage(Page[CategoryCount]):
+    """Every category with its count (one page, in the shape of every list)."""
 
 
 class ControversyPage(Page[ControversySummary]):

@@ -28,7 +28,7 @@ from app.noise import service as noise_service
 from app.pagination import Page, cursor_datetime, cursor_float, cursor_uuid, make_page, read_cursor
 from app.writer import Writer
 
-CARD_TIMELINE_ITEMS = 10
+CARD_SECTION_ITEMS = 10  # latest milestones, and latest posts, on the card
 
 
 _SORT_FIELD = {
@@ -118,7 +118,7 @@ async def get_card(
     session: AsyncSession, *, id_or_slug: str, at: datetime, settings: Settings
 ) -> ControversyRead:
     """The whole card, in one database round trip."""
-    row = await repository.card(session, id_or_slug, CARD_TIMELINE_ITEMS)
+    row = await repository.card(session, id_or_slug, CARD_SECTION_ITEMS)
     if row is None:
         raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
     return _card_from_row(row, at, settings)
@@ -137,7 +137,7 @@ async def cached_card(
         return card
     generation = cache.generation
     async with sessions() as session:
-        row = await repository.card(session, id_or_slug, CARD_TIMELINE_ITEMS)
+        row = await repository.card(session, id_or_slug, CARD_SECTION_ITEMS)
     if row is None:
         raise NotFound(f"No controversy with id or slug '{id_or_slug[:100]}'.")
     read = _card_from_row(row, row.last_activity_at, settings)
@@ -187,6 +187,19 @@ def card_json(card: CachedCard, at: datetime, settings: Settings) -> bytes:
     return orjson.dumps({**card.document, "noise": noise}, option=orjson.OPT_UTC_Z)
 
 
+def _links(row: Any, settings: Settings) -> str:
+    return f"{settings.public_base_url}/v1/controversies/{row.id}"
+
+
+def _section(rows: list[dict[str, Any]], list_url: str) -> dict[str, Any]:
+    # The statement read one row more than the card shows: it only tells there are more.
+    return {
+        "data": rows[:CARD_SECTION_ITEMS],
+        "has_more": len(rows) > CARD_SECTION_ITEMS,
+        "list_url": list_url,
+    }
+
+
 def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRead:
     analysis = {
         "generated_by": row.analysis_generated_by,
@@ -206,6 +219,8 @@ def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRea
             "analysis": analysis,
             "noise": noise_service.present_stored(row, at, settings),
             "forecast": forecast_service.card_forecast(row.forecast),
+            "milestones": _section(row.milestones, f"{_links(row, settings)}/timeline?kind=event"),
+            "posts": _section(row.posts, f"{_links(row, settings)}/mentions"),
         }
     )
 

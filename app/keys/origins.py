@@ -10,8 +10,10 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.errors import problem_response
 from app.keys import repository
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,28 @@ class KeyOriginsCORSMiddleware(CORSMiddleware):
         if scope["type"] == "http" and "origin" in Headers(scope=scope) and "app" in scope:
             await self.origin_cache.refresh(scope["app"])
         await super().__call__(scope, receive, send)
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        """Starlette's answer, but a refusal as problem+json like every other error."""
+        answer = super().preflight_response(request_headers)
+        if answer.status_code < 400:
+            return answer
+        refused = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
+        # Starlette's CORS headers (Vary, and the allow lists it would grant) go along.
+        kept = {
+            name: value
+            for name, value in answer.headers.items()
+            if name.lower() not in ("content-length", "content-type")
+        }
+        return problem_response(
+            status=400,
+            type_slug="cors-refused",
+            title="Cross-origin request refused",
+            detail=f"This preflight is refused: its {refused} is not allowed. A browser page "
+            "needs a publishable key whose origins include the page's origin.",
+            headers=kept,
+            extra={"refused": refused.split(", ")},
+        )
 
     def is_allowed_origin(self, origin: str) -> bool:
         return origin in self.static_origins or origin in self.origin_cache.origins

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -160,11 +160,27 @@ async def current(
     return present_stored(await repository.stored_noise(session, controversy_id), at, settings)
 
 
+def calendar_start(moment: datetime, interval: str) -> datetime:
+    """The first UTC boundary of `interval` at or after `moment`: a whole hour, a midnight, or
+    a Monday midnight (ISO week), so every client asking gets the same points."""
+    t = moment.astimezone(UTC)
+    boundary = t.replace(minute=0, second=0, microsecond=0)
+    try:
+        if interval != "hour":
+            boundary = boundary.replace(hour=0)
+        if interval == "week":
+            boundary -= timedelta(days=boundary.weekday())
+        return boundary if boundary == t else boundary + INTERVALS[interval]
+    except OverflowError:  # at the edge of datetime's range: that range is refused anyway
+        return t
+
+
 def history_points_count(start: datetime, end: datetime, interval: str) -> int:
-    """How many points a history request would return."""
-    if end < start:
+    """How many points a history request would return (from the first boundary on)."""
+    first = calendar_start(start, interval)
+    if end < first:
         return 0
-    return int((end - start) / INTERVALS[interval]) + 1
+    return int((end - first) / INTERVALS[interval]) + 1
 
 
 async def history(
@@ -176,7 +192,8 @@ async def history(
     interval: str,
     settings: Settings,
 ) -> NoiseHistory:
-    """What the API would have said at each step from `start` to `end` (noise.md § History)."""
+    """What the API would have said at each UTC hour, day or week boundary from `start` to
+    `end` (noise.md § History)."""
     count = history_points_count(start, end, interval)
     if end < start:
         raise ValidationFailed(
@@ -190,7 +207,8 @@ async def history(
             errors=[{"location": "query", "field": "interval", "message": "too many points"}],
         )
     snaps = await repository.snapshots(session, controversy_id, end)
-    series = scoring.history_series(snaps, start, end, INTERVALS[interval], half_life(settings))
+    first = calendar_start(start, interval)
+    series = scoring.history_series(snaps, first, end, INTERVALS[interval], half_life(settings))
     points = [
         HistoryPoint(at=t, score=s, level=scoring.level(s) if s is not None else None)
         for t, s in series

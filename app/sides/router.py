@@ -14,10 +14,12 @@ router = APIRouter(tags=["controversies"], route_class=JsonRoute)
 
 
 @router.get("/controversies/{id_or_slug}/sides", operation_id="listSides")
-async def list_sides(id_or_slug: IdOrSlug, session: SessionDep) -> list[schemas.SideRead]:
-    """The sides of a controversy with who stands on them and what they claim."""
+async def list_sides(id_or_slug: IdOrSlug, session: SessionDep) -> schemas.SidePage:
+    """The sides of a controversy with who stands on them and what they claim (one page, in
+    the shape of every list)."""
     controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
-    return await service.sides(session, controversy_id=controversy_id)
+    sides = await service.sides(session, controversy_id=controversy_id)
+    return schemas.SidePage(data=sides, next_cursor=None)
 
 
 add_resource_routes(

@@ -7,6 +7,7 @@ import uuid
 from pydantic import Field
 
 from app.actors.schemas import ActorRead
+from app.pagination import Page
 from app.schemas_base import ReadModel, WriteModel
 from app.validation import Label, LongText
 
@@ -51,3 +52,7 @@ class StanceUpdate(WriteModel):
     side_id: uuid.UUID | None = Field(
         default=None, description="Move the stance to another side of the same controversy."
     )
+
+
+class SidePage(Page[SideRead]):
+    """Every live side of a controversy, in their order (one page: a story has few sides)."""

@@ -152,8 +152,8 @@ WRITES: list[tuple[str, Change, Check]] = [
         rename_actor,
         lambda c: [s["actor"]["name"] for s in stances(c)] == ["A loud critic"],
     ),
-    ("add event", add_event, lambda c: [i["kind"] for i in c["timeline"]] == ["event"]),
-    ("ingest", ingest, lambda c: [i["kind"] for i in c["timeline"]] == ["mention"]),
+    ("add event", add_event, lambda c: len(c["milestones"]["data"]) == 1),
+    ("ingest", ingest, lambda c: len(c["posts"]["data"]) == 1),
     ("add forecast", add_forecast, lambda c: (c["forecast"] or {}).get("generated_by") == "Gemini"),
     (
         "set impact",

@@ -155,29 +155,26 @@ async def test_card_forecast_has_two_scenarios(client: AsyncClient, demo: int) -
         assert scenario["description"]
 
 
-async def test_card_timeline_merges_events_and_mentions_newest_first(
-    client: AsyncClient, demo: int
+async def test_card_shows_milestones_and_posts_each_newest_first(
+    client: AsyncClient, demo: int, settings: Settings
 ) -> None:
-    timeline = (await client.get(CARD)).json()["timeline"]
-    # The seed card: 3 events and 2 mentions.
-    assert [item["kind"] for item in timeline] == [
-        "mention",
-        "mention",
-        "event",
-        "event",
-        "event",
-    ]
-    times = [parse(item["at"]) for item in timeline]
+    card = (await client.get(CARD)).json()
+    milestones, posts = card["milestones"], card["posts"]
+    # The seed card: 3 milestones and 2 posts, each in its own section.
+    assert [e["title"] for e in milestones["data"]][-1] == "GPT-2 Announcement"
+    assert len(milestones["data"]) == 3 and milestones["has_more"] is False
+    times = [parse(e["occurred_at"]) for e in milestones["data"]]
     assert times == sorted(times, reverse=True)
-    assert timeline[0]["mention"]["platform"] == "reddit"
-    assert timeline[0]["mention"]["author"] == "/u/Ill-Association-8410"
-    assert timeline[-1]["event"]["title"] == "GPT-2 Announcement"
-    assert parse(timeline[0]["at"]) == parse(timeline[0]["mention"]["published_at"])
-    assert parse(timeline[-1]["at"]) == parse(timeline[-1]["event"]["occurred_at"])
+    assert [p["platform"] for p in posts["data"]] == ["reddit", "hackernews"]
+    assert posts["data"][0]["author"] == "/u/Ill-Association-8410"
+    assert posts["has_more"] is False
+    base = f"{settings.public_base_url}/v1/controversies/{card['id']}"
+    assert milestones["list_url"] == f"{base}/timeline?kind=event"
+    assert posts["list_url"] == f"{base}/mentions"
 
 
-async def test_card_timeline_is_the_latest_ten_items(
-    client: AsyncClient, demo: int, sessionmaker: Maker
+async def test_busy_posts_do_not_crowd_out_the_milestones(
+    client: AsyncClient, demo: int, sessionmaker: Maker, settings: Settings
 ) -> None:
     cid = await seed_id(sessionmaker)
     base = datetime(2026, 11, 20, tzinfo=UTC)
@@ -190,23 +187,31 @@ async def test_card_timeline_is_the_latest_ten_items(
             ext=f"card-ten-{i}",
             at=base + timedelta(hours=2 * i),
         )
+    for i in range(9):
         await sql(
             sessionmaker,
             "INSERT INTO timeline_events (id, controversy_id, occurred_at, title, kind)"
             " VALUES (gen_random_uuid(), :cid, :at, :title, 'other')",
             cid=cid,
-            at=base + timedelta(hours=2 * i + 1),
+            at=base - timedelta(days=30 + i),
             title=f"event {i}",
         )
+    await sql(
+        sessionmaker, "UPDATE controversies SET version = version + 1 WHERE id = :cid", cid=cid
+    )
     card = (await client.get(CARD)).json()
-    timeline = card["timeline"]
-    assert len(timeline) == 10
-    times = [parse(item["at"]) for item in timeline]
-    assert times == sorted(times, reverse=True)
-    full = (await client.get(f"{CARD}/timeline", params={"limit": 100})).json()["data"]
-    assert len(full) == 12 * 2 + 5
-    assert timeline == full[:10]
-    assert {item["kind"] for item in timeline} == {"event", "mention"}
+    # 14 posts, all newer than every milestone: still ten milestones of twelve on the card.
+    posts, milestones = card["posts"], card["milestones"]
+    assert (len(posts["data"]), posts["has_more"]) == (10, True)
+    assert (len(milestones["data"]), milestones["has_more"]) == (10, True)
+    posts_path = posts["list_url"].removeprefix(settings.public_base_url)
+    full_posts = (await client.get(posts_path)).json()["data"]
+    assert posts["data"] == full_posts[:10]
+    events = (await client.get(f"{CARD}/timeline", params={"kind": "event", "limit": 100})).json()[
+        "data"
+    ]
+    assert len(events) == 12
+    assert [e["id"] for e in milestones["data"]] == [item["event"]["id"] for item in events[:10]]
 
 
 # --------------------------------------------------------------------------- noise.md example A
@@ -285,7 +290,7 @@ async def test_archived_card_is_404_and_hidden_from_lists(
     listing = (await client.get("/v1/controversies", params={"limit": 100})).json()["data"]
     assert len(listing) == 10
     assert SEED not in {item["slug"] for item in listing}
-    counts = (await client.get("/v1/categories")).json()
+    counts = (await client.get("/v1/categories")).json()["data"]
     assert sum(c["count"] for c in counts) == 10
     assert {c["category"]: c["count"] for c in counts}["safety"] == 0
 
@@ -363,6 +368,6 @@ async def test_card_is_at_most_two_queries_and_has_no_n_plus_one(
     card = response.json()
     assert len(card["sides"]) == 17
     assert sum(len(s["stances"]) for s in card["sides"]) == 18
-    assert len(card["timeline"]) == 10
+    assert len(card["posts"]["data"]) == 10 and card["posts"]["has_more"]
     after = data_statements(count_queries)
     assert len(after) == len(before), after

@@ -104,7 +104,8 @@ async def add_mentions(maker: Maker, cid: uuid.UUID, count: int, platform: str) 
 async def test_sides(client: AsyncClient, demo: int) -> None:
     response = await client.get(f"{BASE}/sides")
     assert response.status_code == 200, response.text
-    sides = response.json()
+    assert response.json()["next_cursor"] is None  # the shape of every list, on one page
+    sides = response.json()["data"]
     assert [(s["label"], s["position"]) for s in sides] == [("Critics", 1), ("Defenders", 2)]
     names = [[st["actor"]["name"] for st in s["stances"]] for s in sides]
     assert names == [["AI Research Community"], ["OpenAI", "Jack Clark"]]
@@ -122,7 +123,7 @@ async def test_sides_of_a_controversy_without_sides(
     )
     response = await client.get(f"{BASE}/sides")
     assert response.status_code == 200
-    assert response.json() == []
+    assert response.json() == {"data": [], "next_cursor": None}
 
 
 # --------------------------------------------------------------------------- timeline
@@ -362,18 +363,29 @@ async def test_noise_of_a_derived_card(client: AsyncClient, demo: int) -> None:
 # --------------------------------------------------------------------------- noise history
 
 
+# Points fall on UTC calendar boundaries (whole hours, midnights, Monday midnights) from the
+# first one at or after `from`: 2026-11-01 is a Sunday, 2026-11-02 a Monday.
 @pytest.mark.parametrize(
-    ("start", "end", "interval", "count"),
+    ("start", "end", "interval", "first", "count"),
     [
-        ("2026-11-27T00:00:00Z", "2026-11-27T23:00:00Z", "hour", 24),
-        ("2026-11-27T00:00:00Z", "2026-11-27T23:59:59Z", "hour", 24),
-        ("2026-11-01T00:00:00Z", "2026-11-30T00:00:00Z", "day", 30),
-        ("2026-11-01T00:00:00Z", "2026-12-31T00:00:00Z", "week", 9),
-        ("2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", "day", 1),
+        ("2026-11-27T00:00:00Z", "2026-11-27T23:00:00Z", "hour", "2026-11-27T00:00:00Z", 24),
+        ("2026-11-27T00:00:00Z", "2026-11-27T23:59:59Z", "hour", "2026-11-27T00:00:00Z", 24),
+        ("2026-11-27T00:12:26Z", "2026-11-27T23:59:59Z", "hour", "2026-11-27T01:00:00Z", 23),
+        ("2026-11-01T00:00:00Z", "2026-11-30T00:00:00Z", "day", "2026-11-01T00:00:00Z", 30),
+        ("2026-11-01T05:12:26Z", "2026-11-30T00:00:00Z", "day", "2026-11-02T00:00:00Z", 29),
+        ("2026-11-01T00:00:00Z", "2026-12-31T00:00:00Z", "week", "2026-11-02T00:00:00Z", 9),
+        ("2026-11-02T00:00:00Z", "2026-11-02T00:00:00Z", "week", "2026-11-02T00:00:00Z", 1),
+        ("2026-11-27T10:00:00Z", "2026-11-27T10:00:00Z", "day", None, 0),
     ],
 )
 async def test_history_point_count(
-    client: AsyncClient, demo: int, start: str, end: str, interval: str, count: int
+    client: AsyncClient,
+    demo: int,
+    start: str,
+    end: str,
+    interval: str,
+    first: str | None,
+    count: int,
 ) -> None:
     response = await client.get(
         f"{BASE}/noise/history", params={"from": start, "to": end, "interval": interval}
@@ -387,7 +399,7 @@ async def test_history_point_count(
     assert len(points) == count
     step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(weeks=1)}
     assert [parse(p["at"]) for p in points] == [
-        parse(start) + i * step[interval] for i in range(count)
+        parse(first) + i * step[interval] for i in range(count) if first is not None
     ]
 
 
@@ -444,11 +456,16 @@ async def test_history_defaults_to_thirty_days_by_day(client: AsyncClient, demo:
     body = (await client.get(f"{BASE}/noise/history", params={"to": "2026-12-27T10:00:00Z"})).json()
     assert body["interval"] == "day"
     assert parse(body["from"]) == datetime(2026, 11, 27, 10, tzinfo=UTC)  # `to` − 30 days
-    assert len(body["points"]) == 31
-    assert body["points"][0]["score"] == 54
-    assert body["points"][-1]["score"] == round_half_up(
-        SEED_COMPOSITE * 0.5 ** ((timedelta(days=30, minutes=24)) / timedelta(days=7))
-    )
+    # Midnights from 2026-11-28 to 2026-12-27: 30 points, each decayed from 09:36 on the 27th.
+    points = body["points"]
+    assert [parse(p["at"]) for p in (points[0], points[-1])] == [
+        datetime(2026, 11, 28, tzinfo=UTC),
+        datetime(2026, 12, 27, tzinfo=UTC),
+    ]
+    assert len(points) == 30
+    for point in (points[0], points[-1]):
+        age = parse(point["at"]) - SEED_LAST_ACTIVITY
+        assert point["score"] == round_half_up(SEED_COMPOSITE * 0.5 ** (age / timedelta(days=7)))
 
 
 async def test_history_limits(client: AsyncClient, demo: int) -> None:
@@ -591,7 +608,8 @@ async def test_actor_cursor_garbage_is_400(client: AsyncClient, demo: int) -> No
 async def test_categories(client: AsyncClient, demo: int) -> None:
     response = await client.get("/v1/categories")
     assert response.status_code == 200
-    counts = {c["category"]: c["count"] for c in response.json()}
+    assert response.json()["next_cursor"] is None
+    counts = {c["category"]: c["count"] for c in response.json()["data"]}
     assert set(counts) == {c.value for c in Category}
     assert len(counts) == 11
     expected = {c.value: 0 for c in Category}
@@ -603,7 +621,7 @@ async def test_categories(client: AsyncClient, demo: int) -> None:
 
 
 async def test_categories_on_an_empty_database(client: AsyncClient) -> None:
-    counts = (await client.get("/v1/categories")).json()
+    counts = (await client.get("/v1/categories")).json()["data"]
     assert len(counts) == 11
     assert all(c["count"] == 0 for c in counts)
 

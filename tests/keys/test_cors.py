@@ -40,6 +40,10 @@ async def test_preflight_refused_for_other_origins(
         response = await preflight(anon_client, origin)
         assert response.status_code == 400
         assert "access-control-allow-origin" not in response.headers
+        assert response.headers["content-type"].startswith("application/problem+json")
+        problem = response.json()
+        assert (problem["status"], problem["refused"]) == (400, ["origin"])
+        assert problem["type"].endswith("/cors-refused")
 
 
 async def test_preflight_allowed_for_configured_origins(anon_client: AsyncClient) -> None:

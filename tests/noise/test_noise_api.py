@@ -211,8 +211,10 @@ async def test_history_follows_the_snapshots(
         f"/v1/controversies/{cid}/noise/history",
         params={"from": "2026-11-03T00:00:00Z", "to": "2026-11-17T00:00:00Z", "interval": "week"},
     )
-    # Nov 3: 40 · 0.5^(2/7) = 32.8; Nov 10: the new snapshot, 80; Nov 17: a week later, 40.
-    assert [p["score"] for p in weekly.json()["points"]] == [33, 80, 40]
+    # Weeks start on Mondays (ISO): Nov 9: 40 · 0.5^(8/7) = 18.1; Nov 16: 80 · 0.5^(6/7) = 44.2.
+    weeks = weekly.json()["points"]
+    assert [p["at"] for p in weeks] == ["2026-11-09T00:00:00Z", "2026-11-16T00:00:00Z"]
+    assert [p["score"] for p in weeks] == [18, 44]
     too_many = await client.get(
         f"/v1/controversies/{cid}/noise/history",
         params={"from": "2026-01-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "interval": "hour"},
