@@ -1,12 +1,14 @@
 """Generate a Python client from openapi/openapi.json and fail when it leaks internals.
 
 A generated name containing Annotated, Union or FieldInfo is pydantic's spelling of a type, not
-a name a client should carry; two enums with the same values are one concept written twice.
+a name a client should carry; a schema named with its module path (`app__events__schemas__…`)
+means two models share one name; two enums with the same values are one concept written twice.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import tempfile
@@ -81,13 +83,19 @@ def problems(package: Path) -> list[str]:
     return found
 
 
+def clashing_names(document: Path) -> list[str]:
+    """Schemas FastAPI had to name by module path: two models with one name."""
+    schemas = json.loads(document.read_text("utf-8")).get("components", {}).get("schemas", {})
+    return [f"two models share a name: {name}" for name in sorted(schemas) if "__" in name]
+
+
 def main() -> int:
     document = Path(sys.argv[1]) if len(sys.argv) > 1 else DOCUMENT
     with tempfile.TemporaryDirectory() as folder:
         # With --meta none, the generated folder is the package itself.
         package = generate(Path(folder), document.resolve())
         models = len(list((package / "models").glob("*.py")))
-        found = problems(package)
+        found = clashing_names(document) + problems(package)
     for problem in found:
         print(problem)
     if found:

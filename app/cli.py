@@ -131,6 +131,31 @@ def _utc_time(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+async def _recompute_all(url: str, settings: Settings) -> tuple[int, int]:
+    from app.db import make_engine, make_sessionmaker
+    from app.noise.service import recompute_all
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 1_000 == 0:
+            print(f"recomputed {done:,} of {total:,}", file=sys.stderr, flush=True)
+
+    engine = make_engine(url, settings)
+    try:
+        return await recompute_all(
+            make_sessionmaker(engine), now=datetime.now(UTC), settings=settings, progress=progress
+        )
+    finally:
+        await engine.dispose()
+
+
+def cmd_recompute_all(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with database(settings) as (url, _):
+        recomputed, changed = _run_async(lambda: _recompute_all(url, settings))
+    print(json.dumps({"recomputed": recomputed, "changed": changed}))
+    return 0
+
+
 def cmd_seed_demo(args: argparse.Namespace) -> int:
     from app.migrations import upgrade
 
@@ -202,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
         " 2026-11-27T12:00:00Z gives the data as written",
     )
     seed.set_defaults(func=cmd_seed_demo)
+
+    recompute = sub.add_parser(
+        "recompute-all",
+        help="recompute every stored Noise Score with the current NOISE_WEIGHTS and half-life"
+        " (idempotent; progress on stderr)",
+    )
+    recompute.set_defaults(func=cmd_recompute_all)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--output", help="another path to write to")

@@ -22,6 +22,8 @@ from app.controversies.router import router as controversies_router
 from app.db import make_engine, make_sessionmaker
 from app.edge import Edge
 from app.errors import install_error_handlers, problem_responses
+from app.events.hub import EventHub
+from app.events.router import router as events_router
 from app.forecasts.router import router as forecasts_router
 from app.keys import runtime as keys_runtime
 from app.keys.auth import authorize
@@ -59,6 +61,7 @@ def _api_router() -> APIRouter:
         forecasts_router,
         noise_router,
         meta_router,
+        events_router,
         audit_router,
         keys_router,
     ):
@@ -85,7 +88,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             engine.execution_options(isolation_level="AUTOCOMMIT")
         )
         try:
-            async with feed.running(), keys_runtime.running(app):
+            app.state.events = EventHub(app.state.read_sessionmaker, feed)
+            async with feed.running(), keys_runtime.running(app), app.state.events.running():
                 # Everything built so far (the app, its routes, schemas, metadata) lives as long
                 # as the process: out of the collector's sight, a full collection no longer walks
                 # it, which shortens the pauses a batch of 1,000 mentions triggers.

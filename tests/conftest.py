@@ -118,7 +118,7 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 TABLES = (
     "noise_snapshots, noise_overrides, forecast_scenarios, forecasts, mentions,"
     " timeline_events, stances, sides, actors, controversies, audit_log, idempotency_keys,"
-    " key_usage, api_keys, forecast_track_records"
+    " key_usage, api_keys, forecast_track_records, outbox_events"
 )
 
 

@@ -139,3 +139,52 @@ def test_seed_demo_now_pins_the_layout(
     ]
     with pytest.raises(SystemExit):
         cli.main(["seed-demo", "--now", "2026-11-28T12:00:00"])  # no zone: refused
+
+
+async def _composite(url: str, slug: str) -> float:
+    engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            value = await connection.scalar(
+                text("SELECT noise_composite FROM controversies WHERE slug = :slug"),
+                {"slug": slug},
+            )
+            return float(value)
+    finally:
+        await engine.dispose()
+
+
+def test_recompute_all_applies_new_weights_once(
+    fresh_database: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = fresh_database()
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+    assert cli.main(["seed-demo", "--now", "2026-11-27T12:00:00Z"]) == 0
+    assert round(asyncio.run(_composite(url, "gpt-2-staged-release")), 4) == 53.7143
+    weights = {
+        "reach": 0.4,
+        "engagement": 0.1,
+        "star_power": 0.1,
+        "cross_platform": 0.1,
+        "polarity": 0.1,
+        "duration": 0.1,
+        "industry_impact": 0.1,
+    }
+    monkeypatch.setenv("NOISE_WEIGHTS", json.dumps(weights))
+    get_settings.cache_clear()
+    capsys.readouterr()
+    assert cli.main(["recompute-all"]) == 0
+    captured = capsys.readouterr()
+    result = json.loads(captured.out.strip().splitlines()[-1])
+    assert result == {"recomputed": 11, "changed": 11}
+    assert "recomputed 11 of 11" in captured.err
+    # The GPT-2 card's seven editorial components under the new weights.
+    expected = 0.4 * 46 + 0.1 * (89 + 20 + 50 + 75 + 6 + 90)
+    assert asyncio.run(_composite(url, "gpt-2-staged-release")) == pytest.approx(expected)
+    assert cli.main(["recompute-all"]) == 0  # idempotent: nothing more to change
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again == {"recomputed": 11, "changed": 0}

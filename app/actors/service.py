@@ -118,9 +118,10 @@ async def update_actor(
     if values:
         await update_row(session, Actor, actor_id, values)
         # Locked in id order, the order every writer uses: two actor updates cannot deadlock.
+        audited = data.model_dump(mode="json", exclude_unset=True)
         for controversy_id in await repository.controversies_of(session, actor_id):
-            await touch_and_rescore(writer, controversy_id)
-        await _audit(writer, actor_id, "update", data.model_dump(mode="json", exclude_unset=True))
+            await touch_and_rescore(writer, controversy_id, actor_id=actor_id, changes=audited)
+        await _audit(writer, actor_id, "update", audited)
     return ActorRead.model_validate(await _live(session, actor_id))
 
 

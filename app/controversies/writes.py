@@ -26,6 +26,8 @@ from app.audit import service as audit_service
 from app.controversies import repository
 from app.errors import NotFound
 from app.etags import check_if_match
+from app.events import service as events_service
+from app.events.schemas import ChangeEventType
 from app.models.controversy import Controversy
 from app.noise import service as noise_service
 from app.repository_base import insert_row, lock_row, set_archived, update_row
@@ -55,6 +57,7 @@ class ControversyWrite:
         self.controversy = controversy
         self._card_changed = False
         self._score_inputs_changed = False
+        self.events = events_service.Pending()
 
     @property
     def id(self) -> uuid.UUID:
@@ -73,7 +76,10 @@ class ControversyWrite:
         action: str,
         changes: Mapping[str, Any] | None = None,
     ) -> None:
-        """Write the audit entry of one change, in this transaction."""
+        """Write the audit entry of one change, and note its event, in this transaction."""
+        type_ = events_service.event_type(resource, action)
+        if type_ is not None:
+            self.events.add(type_, resource, resource_id, changes or {})
         await audit_service.record(
             self.writer.session,
             author=self.writer.author,
@@ -158,15 +164,34 @@ class ControversyWrite:
         self.changed(score_input=kind.feeds_the_score)
         await self.record(kind.resource, row_id, "archive" if archived else "restore")
 
+    def announce(
+        self,
+        type_: ChangeEventType,
+        resource: str,
+        resource_id: uuid.UUID,
+        payload: Mapping[str, Any],
+    ) -> None:
+        """Note an event that has no audit entry of its own (e.g. a forecast superseded)."""
+        self.events.add(type_, resource, resource_id, payload)
+
     async def finish(self) -> None:
-        """Bump the card's version if it changed, and recompute its score if an input did."""
+        """Bump the card's version if it changed, recompute its score if an input did, and
+        append the write's events to the outbox (all in this transaction)."""
         session, writer = self.writer.session, self.writer
+        version = self.controversy.version
         if self._card_changed:
-            await repository.touch(session, self.id)
+            version = await repository.touch(session, self.id)
         if self._score_inputs_changed:
             await noise_service.recompute(
                 session, controversy_id=self.id, now=writer.now, settings=writer.settings
             )
+        await events_service.append(
+            session,
+            self.events,
+            controversy_id=self.id,
+            controversy_slug=self.controversy.slug,
+            controversy_version=version,
+        )
 
 
 async def lock_controversy(
@@ -187,10 +212,13 @@ async def write_to(writer: Writer, id_or_slug: str) -> AsyncIterator[Controversy
     await unit.finish()
 
 
-async def touch_and_rescore(writer: Writer, controversy_id: uuid.UUID) -> None:
-    """The card of a controversy changed from outside it (an actor it shows changed)."""
+async def touch_and_rescore(
+    writer: Writer, controversy_id: uuid.UUID, *, actor_id: uuid.UUID, changes: Mapping[str, Any]
+) -> None:
+    """The card of a controversy changed from outside it: an actor it shows changed."""
     async with write_to(writer, str(controversy_id)) as unit:
         unit.changed(score_input=True)
+        unit.announce(ChangeEventType.controversy_updated, "actor", actor_id, changes)
 
 
 async def archive_or_restore(

@@ -14,6 +14,7 @@ from app.controversies.writes import RowKind, archive_or_restore, write_to
 from app.enums import Category
 from app.errors import Conflict, NotFound, ValidationFailed, found_or_404
 from app.etags import check_if_match
+from app.events.schemas import ChangeEventType
 from app.forecasts import repository, scoring
 from app.forecasts.repository import ScoreFilters
 from app.forecasts.schemas import (
@@ -151,6 +152,7 @@ async def create_forecast(writer: Writer, id_or_slug: str, data: ForecastCreate)
     generated_at = data.generated_at or writer.now
     _check_horizons(data.scenarios, generated_at)
     async with write_to(writer, id_or_slug) as unit:
+        previous = await repository.newest_id(writer.session, unit.id)
         values = {
             **data.model_dump(exclude={"scenarios", "generated_at", "review_status"}),
             "generated_at": generated_at,
@@ -158,6 +160,14 @@ async def create_forecast(writer: Writer, id_or_slug: str, data: ForecastCreate)
         }
         forecast_id = await unit.add(FORECAST, values, data)
         await repository.replace_scenarios(writer.session, forecast_id, _scenarios(data.scenarios))
+        newest = await repository.newest_id(writer.session, unit.id)
+        if previous is not None and newest == forecast_id:
+            unit.announce(
+                ChangeEventType.forecast_superseded,
+                "forecast",
+                previous,
+                {"superseded_by": str(forecast_id)},
+            )
     return await _forecast(writer.session, unit.id, forecast_id)
 
 

@@ -25,6 +25,7 @@ bearer = HTTPBearer(
 ADMIN_GROUPS = frozenset({"keys", "audit"})
 ANY_KEY_GROUPS = frozenset({"usage"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+STREAM_PATH = "/v1/stream"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="controversy-api"'}
 # One message for missing, unknown, revoked and expired keys: nothing tells them apart.
 _UNAUTHORIZED = "A valid API key is required: send `Authorization: Bearer <key>`."
@@ -66,7 +67,19 @@ async def authorize(
 ) -> AuthenticatedKey:
     """Authenticate the request's key; 401, 403 or 429 problems otherwise."""
     now = request_time(request.scope)
-    key = await authenticate(request.app, credentials.credentials if credentials else None, now)
+    secret = credentials.credentials if credentials else None
+    in_url = secret is None and request.url.path == STREAM_PATH
+    if in_url:
+        # A browser's EventSource cannot send headers: the stream takes a publishable key
+        # (public by nature, origin-checked below) from its URL, and only that kind.
+        secret = request.query_params.get("key")
+    key = await authenticate(request.app, secret, now)
+    if in_url and key.kind != KeyKind.publishable:
+        raise Unauthorized(
+            "Only a publishable key may be sent in the URL: send a secret key in the"
+            " Authorization header.",
+            headers=_CHALLENGE,
+        )
     await admit(
         request.app,
         request.scope["state"],

@@ -6,6 +6,7 @@ from app.models.actor import Actor
 from app.models.api_key import ApiKey, KeyUsage
 from app.models.audit import AuditEntry
 from app.models.controversy import Controversy
+from app.models.event import OutboxEvent
 from app.models.forecast import Forecast, ForecastScenario, ForecastTrackRecord
 from app.models.idempotency import IdempotencyRecord
 from app.models.noise import NoiseOverride, NoiseSnapshot
@@ -27,6 +28,7 @@ __all__ = [
     "Mention",
     "NoiseOverride",
     "NoiseSnapshot",
+    "OutboxEvent",
     "Side",
     "Stance",
     "TimelineEvent",

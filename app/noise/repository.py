@@ -32,6 +32,11 @@ class StoredState:
     computed_at: datetime | None
 
 
+async def controversy_ids(session: AsyncSession) -> list[uuid.UUID]:
+    """Every controversy's id (archived ones too: they can be restored), in id order."""
+    return list(await session.scalars(select(Controversy.id).order_by(col(Controversy.id))))
+
+
 async def lock_state(session: AsyncSession, controversy_id: uuid.UUID) -> StoredState | None:
     """Lock the controversy row: recomputes of one controversy run one after another."""
     row = (

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
@@ -64,6 +64,32 @@ async def recompute(
     if changed:
         await repository.append_snapshot(session, controversy_id, state, now)
     return state
+
+
+async def recompute_all(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    now: datetime,
+    settings: Settings,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Recompute every controversy's stored noise with the current settings (after a change of
+    weights or half-life): one transaction each, so API writes go on; idempotent, so an
+    interrupted run is simply run again. Returns (recomputed, changed)."""
+    async with sessions() as session:
+        ids = await repository.controversy_ids(session)
+    changed = 0
+    for done, controversy_id in enumerate(ids, start=1):
+        async with sessions() as session, session.begin():
+            before = await repository.stored_noise(session, controversy_id)
+            state = await recompute(
+                session, controversy_id=controversy_id, now=now, settings=settings
+            )
+            if before.noise_composite != state.composite:
+                changed += 1
+        if progress is not None:
+            progress(done, len(ids))
+    return len(ids), changed
 
 
 def _components(stored: Mapping[str, Any], weights: Mapping[str, float]) -> Components:
