@@ -39,6 +39,17 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture
+def cli_database(fresh_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh, migrated database the CLI points at (DATABASE_URL), without demo data."""
+    url = fresh_database()
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+    get_settings.cache_clear()
+    return url
+
+
 async def _counts(url: str) -> dict[str, int]:
     engine = create_async_engine(async_url(url), poolclass=pool.NullPool)
     try:
@@ -78,16 +89,8 @@ def test_openapi_writes_what_check_accepts(tmp_path: Path) -> None:
     assert cli.main(["openapi", "--check", "--output", str(target)]) == 0
 
 
-def test_seed_demo_is_idempotent(
-    fresh_database: Callable[[], str],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    url = fresh_database()
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
-    get_settings.cache_clear()
+def test_seed_demo_is_idempotent(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    url = cli_database
 
     assert cli.main(["seed-demo"]) == 0
     first = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -124,13 +127,8 @@ async def _post_times(url: str, slug: str) -> list[str]:
         await engine.dispose()
 
 
-def test_seed_demo_now_pins_the_layout(
-    fresh_database: Callable[[], str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    url = fresh_database()
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+def test_seed_demo_now_pins_the_layout(cli_database: str) -> None:
+    url = cli_database
     assert cli.main(["seed-demo", "--now", "2026-11-28T12:00:00Z"]) == 0
     # A day after the anchor: the GPT-2 card's posts a day later, 1 h 36 min apart.
     assert asyncio.run(_post_times(url, "gpt-2-staged-release")) == [
@@ -155,14 +153,9 @@ async def _composite(url: str, slug: str) -> float:
 
 
 def test_recompute_all_applies_new_weights_once(
-    fresh_database: Callable[[], str],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = fresh_database()
-    upgrade(url)
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SEED_DEMO_ON_EMPTY", "false")
+    url = cli_database
     assert cli.main(["seed-demo", "--now", "2026-11-27T12:00:00Z"]) == 0
     assert round(asyncio.run(_composite(url, "gpt-2-staged-release")), 4) == 53.7143
     weights = {

@@ -10,32 +10,11 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
-import pytest
 
-from app.migrations import upgrade
-from tests.servers import ServedApi, create_key, served_api
-
-
-@pytest.fixture(scope="module")
-def shared_database(fresh_database: Callable[[], str]) -> str:
-    url = fresh_database()
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def first(shared_database: str) -> Iterator[ServedApi]:
-    with served_api(shared_database) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def second(shared_database: str, first: ServedApi) -> Iterator[ServedApi]:
-    with served_api(shared_database, key=first.key) as served:
-        yield served
+from tests.servers import ServedApi, create_key
 
 
 async def new_controversy(http: httpx.AsyncClient) -> str:

@@ -7,38 +7,17 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db import async_url
-from app.migrations import upgrade
-from tests.servers import ServedApi, served_api
-
-
-@pytest.fixture(scope="module")
-def shared_database(fresh_database: Callable[[], str]) -> str:
-    url = fresh_database()
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(scope="module")
-def first(shared_database: str) -> Iterator[ServedApi]:
-    with served_api(shared_database) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def second(shared_database: str, first: ServedApi) -> Iterator[ServedApi]:
-    with served_api(shared_database, key=first.key) as served:
-        yield served
+from tests.servers import ServedApi
 
 
 @dataclass
