@@ -14,6 +14,7 @@ from pydantic import Field
 from app.enums import (
     ActorKind,
     Category,
+    ComponentSource,
     EventKind,
     Grade,
     NoiseLevel,
@@ -98,6 +99,12 @@ class ReviewStatusLabel(ReadModel):
     description: Description
 
 
+class ComponentSourceLabel(ReadModel):
+    value: ComponentSource
+    label: Label
+    description: Description
+
+
 class OutcomeLabel(ReadModel):
     value: Outcome
     label: Label
@@ -112,6 +119,9 @@ class Meta(ReadModel):
     stages: list[StageLabel]
     noise_levels: list[NoiseLevelLabel] = Field(description="Quietest first.")
     noise_components: list[NoiseComponentLabel]
+    component_sources: list[ComponentSourceLabel] = Field(
+        description="Where a component's value comes from."
+    )
     grades: list[GradeLabel] = Field(description="An actor's grade, from its influence.")
     platforms: list[PlatformLabel]
     actor_kinds: list[ActorKindLabel]

@@ -10,6 +10,7 @@ from app.config import Settings
 from app.enums import (
     ActorKind,
     Category,
+    ComponentSource,
     EventKind,
     Grade,
     NoiseLevel,
@@ -22,6 +23,7 @@ from app.meta import page
 from app.meta.schemas import (
     ActorKindLabel,
     CategoryLabel,
+    ComponentSourceLabel,
     EventKindLabel,
     GradeLabel,
     Meta,
@@ -194,6 +196,11 @@ REVIEW_STATUSES: Texts[ReviewStatus] = {
     ReviewStatus.reviewed: ("Reviewed", "Written with AI and checked by an editor."),
 }
 
+COMPONENT_SOURCES: Texts[ComponentSource] = {
+    ComponentSource.derived: ("Measured", "Computed from the story's posts, sides and dates."),
+    ComponentSource.editorial: ("Set by an editor", "An editor set this value by hand."),
+}
+
 OUTCOMES: Texts[Outcome] = {
     Outcome.happened: ("Happened", "The scenario came true by its horizon."),
     Outcome.did_not_happen: ("Did not happen", "The scenario did not come true by its horizon."),
@@ -227,6 +234,7 @@ def meta() -> Meta:
         stages=_labels(Stage, STAGES, StageLabel, {}),
         noise_levels=_labels(NoiseLevel, NOISE_LEVELS, NoiseLevelLabel, _LEVEL_RANGES),
         noise_components=_labels(NoiseComponent, NOISE_COMPONENTS, NoiseComponentLabel, {}),
+        component_sources=_labels(ComponentSource, COMPONENT_SOURCES, ComponentSourceLabel, {}),
         grades=_labels(Grade, GRADES, GradeLabel, _GRADE_RANGES),
         platforms=_labels(Platform, PLATFORMS, PlatformLabel, {}),
         actor_kinds=_labels(ActorKind, ACTOR_KINDS, ActorKindLabel, {}),

@@ -160,7 +160,7 @@ function renderNoise(noise) {
           h("th", { scope: "row", title: describe("noise_components", name) },
             label("noise_components", name)),
           h("td", {}, h("meter", { min: 0, max: 100, value: component.value }), ` ${component.value}`),
-          h("td", {}, component.source),
+          h("td", {}, label("component_sources", component.source)),
           h("td", {}, percent(component.weight)),
           h("td", {}, component.contribution.toFixed(1)));
       }))));

@@ -11,6 +11,7 @@ from httpx import AsyncClient
 from app.enums import (
     ActorKind,
     Category,
+    ComponentSource,
     EventKind,
     Grade,
     NoiseLevel,
@@ -32,6 +33,7 @@ LISTS: dict[str, type[StrEnum]] = {
     "stages": Stage,
     "noise_levels": NoiseLevel,
     "noise_components": NoiseComponent,
+    "component_sources": ComponentSource,
     "grades": Grade,
     "platforms": Platform,
     "actor_kinds": ActorKind,
