@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -174,6 +175,14 @@ class ControversyWrite:
         """Note an event that has no audit entry of its own (e.g. a forecast superseded)."""
         self.events.add(type_, resource, resource_id, payload)
 
+    def _brief(self, composite: float, last_activity_at: datetime) -> Any:
+        return noise_service.brief(
+            composite=composite,
+            last_activity_at=last_activity_at,
+            at=self.writer.now,
+            settings=self.writer.settings,
+        )
+
     async def finish(self) -> None:
         """Bump the card's version if it changed, recompute its score if an input did, and
         append the write's events to the outbox (all in this transaction)."""
@@ -182,9 +191,20 @@ class ControversyWrite:
         if self._card_changed:
             version = await repository.touch(session, self.id)
         if self._score_inputs_changed:
-            await noise_service.recompute(
+            before = self._brief(
+                self.controversy.noise_composite, self.controversy.last_activity_at
+            )
+            state = await noise_service.recompute(
                 session, controversy_id=self.id, now=writer.now, settings=writer.settings
             )
+            after = self._brief(state.composite, state.last_activity_at)
+            if after.level != before.level:  # the band moved with this write
+                self.announce(
+                    ChangeEventType.noise_level_changed,
+                    "controversy",
+                    self.id,
+                    {"from": before.level.value, "to": after.level.value, "score": after.score},
+                )
         await events_service.append(
             session,
             self.events,

@@ -33,6 +33,7 @@ class ChangeEventType(StrEnum):
     event_restored = "event.restored"
     mentions_ingested = "mentions.ingested"
     noise_inputs_updated = "noise.inputs_updated"
+    noise_level_changed = "noise.level_changed"
     forecast_published = "forecast.published"
     forecast_superseded = "forecast.superseded"
     forecast_updated = "forecast.updated"

@@ -130,3 +130,21 @@ async def test_an_actor_change_announces_each_controversy_it_stands_in(
         ("controversy.updated", "actor", "two"),
     }
     assert all(e["payload"] == {"influence": 90} for e in new)
+
+
+async def test_a_write_that_moves_the_level_band_announces_it(client: httpx.AsyncClient) -> None:
+    card = await create_controversy(client)
+    url = f"/v1/controversies/{card['id']}/noise/inputs"
+    before_level = card["noise"]["level"]
+    etag = (await client.get(url)).headers["etag"]
+    loud = {name: 95 for name in ("reach", "engagement", "star_power", "cross_platform")}
+    changed = await client.patch(
+        url, json={"industry_impact": 95, "overrides": loud}, headers={"If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    now = (await client.get(f"/v1/controversies/{card['id']}")).json()["noise"]
+    assert now["level"] != before_level
+    moved = [e for e in await events(client) if e["type"] == "noise.level_changed"]
+    assert [e["payload"]["from"] for e in moved][-1] == before_level
+    assert moved[-1]["payload"]["to"] == now["level"]
+    assert moved[-1]["payload"]["score"] == now["score"]
