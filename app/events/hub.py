@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.changes import ChangeFeed
@@ -24,6 +25,15 @@ logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1_000
 READ_BATCH = 500
+
+STREAMS = Gauge("event_streams_open", "Open /v1/stream connections of this process.")
+FANNED_OUT = Counter(
+    "events_fanned_out_total", "Committed events read by this process's hub for its streams."
+)
+FELL_BEHIND = Counter(
+    "event_streams_fell_behind_total",
+    "Times a stream's queue overflowed and it caught up from the database.",
+)
 
 
 class Subscriber:
@@ -38,6 +48,8 @@ class Subscriber:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
+            if not self.behind:
+                FELL_BEHIND.inc()
             self.behind = True
 
 
@@ -67,11 +79,14 @@ class EventHub:
         """A new subscriber, receiving every event committed from now on."""
         subscriber = Subscriber()
         self.subscribers.add(subscriber)
+        STREAMS.inc()
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         """Stop delivering to a subscriber."""
-        self.subscribers.discard(subscriber)
+        if subscriber in self.subscribers:
+            self.subscribers.discard(subscriber)
+            STREAMS.dec()
 
     async def _run(self) -> None:
         while True:
@@ -97,5 +112,6 @@ class EventHub:
                 for subscriber in list(self.subscribers):
                     subscriber.offer(event)
                 self.last_id = event.id
+            FANNED_OUT.inc(len(events))
             if len(events) < READ_BATCH:
                 return

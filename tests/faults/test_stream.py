@@ -190,3 +190,25 @@ async def test_a_last_event_id_older_than_what_is_kept_gets_a_reset(
         async with first.client() as http:
             await add_side(http, slug, "After the reset")
         assert (await resumed.next()).body["payload"]["label"] == "After the reset"
+
+
+def metric(text: str, name: str) -> float:
+    """The value of an unlabelled sample in a Prometheus exposition."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
+async def test_metrics_count_open_streams_and_fanned_out_events(first: ServedApi) -> None:
+    async with first.client() as http:
+        slug = await new_story(http)
+        before = (await http.get("/metrics")).text
+        async with stream(first, controversy=slug) as live:
+            during = (await http.get("/metrics")).text
+            assert metric(during, "event_streams_open") == metric(before, "event_streams_open") + 1
+            await add_side(http, slug, "Counted")
+            await live.next()
+            after = (await http.get("/metrics")).text
+            fanned = metric(after, "events_fanned_out_total")
+            assert fanned > metric(before, "events_fanned_out_total")
