@@ -98,7 +98,7 @@ class MilestonesSection(ReadModel):
 
     data: list[EventRead]
     has_more: bool = Field(description="True when older milestones exist.")
-    list_url: str = Field(description="The full, paginated list (`kind=event` timeline).")
+    list_url: str = Field(description="The full, paginated list of milestones.")
 
 
 class PostsSection(ReadModel):

@@ -219,7 +219,7 @@ def _card_from_row(row: Any, at: datetime, settings: Settings) -> ControversyRea
             "analysis": analysis,
             "noise": noise_service.present_stored(row, at, settings),
             "forecast": forecast_service.card_forecast(row.forecast),
-            "milestones": _section(row.milestones, f"{_links(row, settings)}/timeline?kind=event"),
+            "milestones": _section(row.milestones, f"{_links(row, settings)}/events"),
             "posts": _section(row.posts, f"{_links(row, settings)}/mentions"),
         }
     )

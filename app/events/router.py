@@ -42,8 +42,8 @@ TypeFilter = Annotated[
 ]
 
 
-@router.get("/events", operation_id="listEvents")
-async def list_events(
+@router.get("/changes", operation_id="listChanges")
+async def list_changes(
     session: SessionDep,
     controversy: ControversyFilter = [],  # noqa: B006 (FastAPI copies defaults)
     types: TypeFilter = [],  # noqa: B006
@@ -51,13 +51,13 @@ async def list_events(
     cursor: CursorQuery = None,
 ) -> ChangeEventPage:
     """Committed changes, oldest first (the stream's events, for polling or backfill)."""
-    after = read_cursor(cursor, "events", cursor_int)
+    after = read_cursor(cursor, "changes", cursor_int)
     ids = await service.controversy_ids(session, controversy)
     rows = await service.page(
         session, after[0] if after else None, limit=limit + 1, controversy_ids=ids, types=types
     )
     return make_page(
-        rows, limit=limit, name="events", position=lambda e: (e.id,), item=lambda e: e,
+        rows, limit=limit, name="changes", position=lambda e: (e.id,), item=lambda e: e,
         page=ChangeEventPage,
     )  # fmt: skip
 

@@ -1,4 +1,4 @@
-"""Change events as clients read them (the outbox, /v1/events and /v1/stream)."""
+"""Change events as clients read them (the outbox, /v1/changes and /v1/stream)."""
 
 from __future__ import annotations
 

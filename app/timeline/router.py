@@ -31,6 +31,18 @@ async def list_timeline(
     )
 
 
+@router.get("/controversies/{id_or_slug}/events", operation_id="listEvents")
+async def list_events(
+    id_or_slug: IdOrSlug,
+    session: SessionDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> schemas.EventPage:
+    """Milestones, newest first."""
+    controversy_id = await controversy_service.resolve(session, id_or_slug=id_or_slug)
+    return await service.events(session, controversy_id=controversy_id, cursor=cursor, limit=limit)
+
+
 @router.get("/controversies/{id_or_slug}/mentions", operation_id="listMentions")
 async def list_mentions(
     id_or_slug: IdOrSlug,

@@ -122,3 +122,7 @@ class TimelinePage(Page[TimelineItem]):
 
 class MentionPage(Page[MentionRead]):
     """A page of a controversy's source posts."""
+
+
+class EventPage(Page[EventRead]):
+    """A page of a controversy's milestones."""

@@ -17,6 +17,7 @@ from app.pagination import cursor_datetime, cursor_uuid, make_page, read_cursor
 from app.timeline import repository
 from app.timeline.schemas import (
     EventCreate,
+    EventPage,
     EventRead,
     EventUpdate,
     IngestResult,
@@ -74,6 +75,23 @@ async def timeline(
         parts.append(list(await mentions))
     merged = list(heapq.merge(*parts, key=_at, reverse=True))[: limit + 1]
     return make_page(merged, limit=limit, name=name, position=_at, item=_item, page=TimelinePage)
+
+
+async def events(
+    session: AsyncSession, *, controversy_id: uuid.UUID, cursor: str | None, limit: int
+) -> EventPage:
+    """Live milestones newest first."""
+    rows = await repository.events_page(
+        session, controversy_id, after=_after(cursor, "events"), limit=limit + 1
+    )
+    return make_page(
+        rows,
+        limit=limit,
+        name="events",
+        position=lambda row: (row.occurred_at, row.id),
+        item=EventRead.model_validate,
+        page=EventPage,
+    )
 
 
 async def mentions(

@@ -234,8 +234,7 @@ function renderSection(title, name, section, renderItem) {
     event.preventDefault(); // the list needs the key: fetch it, then add what is not shown yet
     try {
       const page = await get(more.href);
-      for (const item of page.data) {
-        const row = item.event ?? item; // the milestones' list is the timeline (kind=event)
+      for (const row of page.data) { // both lists hold the items as the card shows them
         if (!list.querySelector(`[data-id="${CSS.escape(row.id)}"]`)) list.append(renderItem(row));
       }
       if (page.next_cursor) {

@@ -169,7 +169,7 @@ async def test_card_shows_milestones_and_posts_each_newest_first(
     assert posts["data"][0]["author"] == "/u/Ill-Association-8410"
     assert posts["has_more"] is False
     base = f"{settings.public_base_url}/v1/controversies/{card['id']}"
-    assert milestones["list_url"] == f"{base}/timeline?kind=event"
+    assert milestones["list_url"] == f"{base}/events"
     assert posts["list_url"] == f"{base}/mentions"
 
 
@@ -207,11 +207,13 @@ async def test_busy_posts_do_not_crowd_out_the_milestones(
     posts_path = posts["list_url"].removeprefix(settings.public_base_url)
     full_posts = (await client.get(posts_path)).json()["data"]
     assert posts["data"] == full_posts[:10]
-    events = (await client.get(f"{CARD}/timeline", params={"kind": "event", "limit": 100})).json()[
-        "data"
-    ]
+    # The milestones' list_url pages them all (12), the card's ten first.
+    events_path = milestones["list_url"].removeprefix(settings.public_base_url)
+    events = (await client.get(events_path, params={"limit": 100})).json()["data"]
     assert len(events) == 12
-    assert [e["id"] for e in milestones["data"]] == [item["event"]["id"] for item in events[:10]]
+    assert milestones["data"] == events[:10]
+    timeline = (await client.get(f"{CARD}/timeline", params={"kind": "event", "limit": 100})).json()
+    assert [e["id"] for e in events] == [item["event"]["id"] for item in timeline["data"]]
 
 
 # --------------------------------------------------------------------------- noise.md example A

@@ -348,6 +348,7 @@ ENDPOINTS: list[tuple[str, list[str]]] = [
     ("/v1/controversies/{x}/sides", []),
     ("/v1/controversies/{x}/timeline", ["kind", "limit", "cursor"]),
     ("/v1/controversies/{x}/mentions", ["platform", "limit", "cursor"]),
+    ("/v1/controversies/{x}/events", ["limit", "cursor"]),
     ("/v1/controversies/{x}/forecasts", ["limit", "cursor"]),
     ("/v1/controversies/{x}/noise", ["at"]),
     ("/v1/controversies/{x}/noise/history", ["from", "to", "interval"]),
@@ -356,6 +357,7 @@ ENDPOINTS: list[tuple[str, list[str]]] = [
     ("/v1/categories", []),
     ("/v1/methodology", []),
     ("/v1/meta", []),
+    ("/v1/changes", ["controversy", "type", "limit", "cursor"]),
     ("/v1/forecasts/due", ["at", "limit", "cursor"]),
     ("/v1/forecasts/track-record", ["generated_by", "controversy", "category", "from", "to"]),
 ]

@@ -10,7 +10,7 @@ from tests.api.test_writes import create_controversy, is_problem
 
 
 async def events(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
-    response = await client.get("/v1/events", params={"limit": 100, **params})
+    response = await client.get("/v1/changes", params={"limit": 100, **params})
     assert response.status_code == 200, response.text
     data: list[dict[str, Any]] = response.json()["data"]
     return data
@@ -91,14 +91,14 @@ async def test_filters_and_pages(client: httpx.AsyncClient) -> None:
     cursor = None
     while True:
         params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        page = (await client.get("/v1/events", params=params)).json()
+        page = (await client.get("/v1/changes", params=params)).json()
         walked += [e["id"] for e in page["data"]]
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert walked == [e["id"] for e in await events(client)]
-    is_problem(await client.get("/v1/events", params={"controversy": "nope"}), 404)
-    is_problem(await client.get("/v1/events", params={"type": "Side.Created!"}), 422)
+    is_problem(await client.get("/v1/changes", params={"controversy": "nope"}), 404)
+    is_problem(await client.get("/v1/changes", params={"type": "Side.Created!"}), 422)
 
 
 async def test_an_actor_change_announces_each_controversy_it_stands_in(
