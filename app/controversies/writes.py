@@ -165,16 +165,6 @@ class ControversyWrite:
         self.changed(score_input=kind.feeds_the_score)
         await self.record(kind.resource, row_id, "archive" if archived else "restore")
 
-    def announce(
-        self,
-        type_: ChangeEventType,
-        resource: str,
-        resource_id: uuid.UUID,
-        payload: Mapping[str, Any],
-    ) -> None:
-        """Note an event that has no audit entry of its own (e.g. a forecast superseded)."""
-        self.events.add(type_, resource, resource_id, payload)
-
     def _brief(self, composite: float, last_activity_at: datetime) -> Any:
         return noise_service.brief(
             composite=composite,
@@ -199,7 +189,7 @@ class ControversyWrite:
             )
             after = self._brief(state.composite, state.last_activity_at)
             if after.level != before.level:  # the band moved with this write
-                self.announce(
+                self.events.add(
                     ChangeEventType.noise_level_changed,
                     "controversy",
                     self.id,
@@ -238,7 +228,7 @@ async def touch_and_rescore(
     """The card of a controversy changed from outside it: an actor it shows changed."""
     async with write_to(writer, str(controversy_id)) as unit:
         unit.changed(score_input=True)
-        unit.announce(ChangeEventType.controversy_updated, "actor", actor_id, changes)
+        unit.events.add(ChangeEventType.controversy_updated, "actor", actor_id, changes)
 
 
 async def archive_or_restore(

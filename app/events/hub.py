@@ -2,8 +2,9 @@
 
 The outbox trigger announces each committed event (`e:<id>`) on the change channel every
 process listens to (app/changes.py). On a notification the hub reads the events after the
-last one it saw — one query, however many clients — and hands them to each subscriber's
-queue. A subscriber too slow to keep up is marked behind and catches up from the database.
+last one it saw — one query, however many clients; none when this process has no stream —
+and hands them to each subscriber's queue. A subscriber too slow to keep up is marked
+behind and catches up from the database.
 """
 
 from __future__ import annotations
@@ -60,9 +61,15 @@ class EventHub:
         self.sessions = sessions
         self.subscribers: set[Subscriber] = set()
         self.last_id: int | None = None
+        self._announced = 0  # the newest id a notification named
         self._wanted = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        feed.subscribe("e", lambda _item: self._wanted.set())
+        feed.subscribe("e", self._on_announced)
+
+    def _on_announced(self, item: str) -> None:
+        if item.isdigit():
+            self._announced = max(self._announced, int(item))
+        self._wanted.set()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -96,6 +103,11 @@ class EventHub:
                         self.last_id = await service.newest_id(session) or 0
                 await self._wanted.wait()
                 self._wanted.clear()
+                if not self.subscribers:
+                    # Nobody listens here: note where the outbox stands (the notification
+                    # names it) instead of reading events no stream would receive.
+                    self.last_id = max(self.last_id, self._announced)
+                    continue
                 await self._read_new()
             except asyncio.CancelledError:
                 raise

@@ -56,7 +56,9 @@ class Pending:
         resource_id: uuid.UUID,
         payload: Mapping[str, Any],
     ) -> None:
-        """Note one event of this write."""
+        """Note one event of this write (audited changes note theirs through ControversyWrite;
+        an event without an audit entry of its own, such as a forecast superseded, is added
+        directly)."""
         self.items.append((type_, resource, resource_id, _capped(payload)))
 
 
@@ -66,10 +68,11 @@ def event_type(resource: str, action: str) -> ChangeEventType | None:
 
 
 def _capped(payload: Mapping[str, Any]) -> dict[str, Any]:
-    body = dict(payload)
-    if len(orjson.dumps(body, default=str)) > PAYLOAD_CAP_BYTES:
+    # One encoding: it measures the payload and makes it JSON-safe (ids, times as text).
+    encoded = orjson.dumps(dict(payload), default=str)
+    if len(encoded) > PAYLOAD_CAP_BYTES:
         return {"truncated": True}
-    return orjson.loads(orjson.dumps(body, default=str))  # type: ignore[no-any-return]
+    return orjson.loads(encoded)  # type: ignore[no-any-return]
 
 
 async def append(

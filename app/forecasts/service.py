@@ -162,7 +162,7 @@ async def create_forecast(writer: Writer, id_or_slug: str, data: ForecastCreate)
         await repository.replace_scenarios(writer.session, forecast_id, _scenarios(data.scenarios))
         newest = await repository.newest_id(writer.session, unit.id)
         if previous is not None and newest == forecast_id:
-            unit.announce(
+            unit.events.add(
                 ChangeEventType.forecast_superseded,
                 "forecast",
                 previous,

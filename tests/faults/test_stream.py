@@ -212,3 +212,19 @@ async def test_metrics_count_open_streams_and_fanned_out_events(first: ServedApi
             after = (await http.get("/metrics")).text
             fanned = metric(after, "events_fanned_out_total")
             assert fanned > metric(before, "events_fanned_out_total")
+
+
+async def test_a_process_without_streams_reads_no_events(first: ServedApi) -> None:
+    """Its hub only notes where the outbox stands; reading starts with the first stream."""
+    async with first.client() as http:
+        slug = await new_story(http)
+        before = metric((await http.get("/metrics")).text, "events_fanned_out_total")
+        await add_side(http, slug, "Unheard")
+        await asyncio.sleep(0.3)  # the notification has arrived by now
+        idle = metric((await http.get("/metrics")).text, "events_fanned_out_total")
+        assert idle == before
+        async with stream(first, controversy=slug) as live:
+            await add_side(http, slug, "Heard")
+            assert (await live.next()).body["payload"]["label"] == "Heard"
+        heard = metric((await http.get("/metrics")).text, "events_fanned_out_total")
+        assert heard == before + 1  # only the event a stream was there for
