@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from alembic import context
 from app.db import async_url
+from app.migrations import ours
 from app.models import metadata
 
 config = context.config
@@ -20,7 +21,12 @@ target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        include_name=ours,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +88,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             from app.keys.service import ensure_demo_admin_key
 
             ensure_demo_admin_key(url, settings)
+        if settings.worker_in_process is None:
+            # The embedded default runs a job worker inside the API (inside each of its
+            # processes with --workers: the queue runs each job once all the same); elsewhere
+            # workers run as `controversy-api worker`.
+            settings = settings.model_copy(update={"worker_in_process": embedded})
+            os.environ["WORKER_IN_PROCESS"] = "true" if embedded else "false"
         logger.info(
             "serving", extra={"host": args.host, "port": args.port, "workers": args.workers}
         )
@@ -109,6 +116,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
         else:
             uvicorn.run(create_app(settings, database_url=url), **options)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.migrations import head_revision, upgrade
+    from app.worker.runner import Worker
+
+    settings = get_settings()
+    with database(settings) as (url, embedded):
+        if embedded:
+            upgrade(url)
+        elif _run_async(lambda: _revision(url, settings)) != head_revision():
+            logger.error("the database is behind the code; run `controversy-api migrate` first")
+            return 2
+        if args.metrics_port:
+            from prometheus_client import start_http_server
+
+            start_http_server(args.metrics_port, addr=args.metrics_host)
+        logger.info("worker running", extra={"concurrency": settings.worker_concurrency})
+        _run_async(lambda: _work_until_signalled(Worker(url, settings)))
+    return 0
+
+
+async def _work_until_signalled(worker: Any) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, worker.stop.set)
+    await worker.run()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -148,11 +182,58 @@ async def _recompute_all(url: str, settings: Settings) -> tuple[int, int]:
         await engine.dispose()
 
 
+NO_WORKER_HINT_SECONDS = 10.0
+
+
+async def _queue_recompute_all(url: str, settings: Settings, *, wait: bool) -> dict[str, Any]:
+    from app import queue
+    from app.db import make_engine, make_sessionmaker
+    from app.noise.service import recompute_run, start_recompute_run
+
+    engine = make_engine(url, settings)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with sessions() as session, session.begin():
+            run_id = await start_recompute_run(session)
+            await queue.enqueue(session, queue.RECOMPUTE_ALL, queue.payload(run=run_id))
+        print(f"queued recompute run {run_id}", file=sys.stderr, flush=True)
+        shown = -1
+        hint_at: float | None = time.monotonic() + NO_WORKER_HINT_SECONDS
+        while True:
+            async with sessions() as session:
+                run = await recompute_run(session, run_id)
+            if run.done != shown:
+                print(f"recomputed {run.done:,} of {run.total:,}", file=sys.stderr, flush=True)
+                shown = run.done
+            if run.done == 0 and hint_at is not None and time.monotonic() > hint_at:
+                print(
+                    "no worker has taken the run yet: start `controversy-api worker` (the run"
+                    " stays queued), or use --inline to recompute here",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                hint_at = None
+            if not wait or run.finished_at is not None:
+                return {
+                    "run": str(run_id),
+                    "recomputed": run.done,
+                    "changed": run.changed,
+                    "finished": run.finished_at is not None,
+                }
+            await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
+
+
 def cmd_recompute_all(args: argparse.Namespace) -> int:
     settings = get_settings()
     with database(settings) as (url, _):
-        recomputed, changed = _run_async(lambda: _recompute_all(url, settings))
-    print(json.dumps({"recomputed": recomputed, "changed": changed}))
+        if args.inline:
+            recomputed, changed = _run_async(lambda: _recompute_all(url, settings))
+            print(json.dumps({"recomputed": recomputed, "changed": changed}))
+            return 0
+        result = _run_async(lambda: _queue_recompute_all(url, settings, wait=not args.no_wait))
+    print(json.dumps(result))
     return 0
 
 
@@ -230,10 +311,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     recompute = sub.add_parser(
         "recompute-all",
-        help="recompute every stored Noise Score with the current NOISE_WEIGHTS and half-life"
-        " (idempotent; progress on stderr)",
+        help="recompute every stored Noise Score with the workers' NOISE_WEIGHTS and half-life,"
+        " as queued jobs (idempotent; progress on stderr)",
+    )
+    recompute.add_argument(
+        "--no-wait", action="store_true", help="queue the run and return without waiting"
+    )
+    recompute.add_argument(
+        "--inline",
+        action="store_true",
+        help="recompute here, with this process's settings, instead of through the queue",
     )
     recompute.set_defaults(func=cmd_recompute_all)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run a job worker: webhook deliveries, rescoring, recompute-all, pruning, the level"
+        " scan (run as many as you like; each job runs once)",
+    )
+    worker.add_argument(
+        "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1")
+    worker.set_defaults(func=cmd_worker)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--output", help="another path to write to")

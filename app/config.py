@@ -61,6 +61,41 @@ class Settings(BaseSettings):
         " absolute links the API hands out are built from it, never from the Host header.",
     )
 
+    # Webhooks and background work (app/webhooks, app/worker).
+    webhook_allow_private_urls: bool = Field(
+        default=False,
+        description="Let webhooks call loopback, private and link-local addresses (development"
+        " and tests only: in production it lets a webhook reach internal services).",
+    )
+    webhook_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Longest a delivery attempt may take in all."
+    )
+    webhook_max_attempts: int = Field(default=10, ge=1, le=30)
+    webhook_retry_base_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="The wait after the first failed attempt."
+    )
+    webhook_retry_cap_seconds: float = Field(default=8 * 3600.0, gt=0, le=7 * 86400)
+    webhook_disable_after_seconds: float = Field(
+        default=5 * 86400.0,
+        ge=0,
+        description="How long an endpoint may stay failing before it is disabled.",
+    )
+    webhook_secret_overlap_seconds: int = Field(
+        default=86_400, ge=0, le=30 * 86400, description="Default overlap of a rotated secret."
+    )
+    outbox_retention_days: float = Field(
+        default=7.0, ge=7, le=3650, description="How long events stay resumable (at least 7 days)."
+    )
+    delivery_retention_days: float = Field(default=30.0, ge=1, le=3650)
+    worker_in_process: bool | None = Field(
+        default=None,
+        description="Run a job worker inside `serve` (default: only on the embedded database).",
+    )
+    worker_concurrency: int = Field(
+        default=20, ge=2, le=1000, description="Jobs one worker process runs at a time."
+    )
+
     @property
     def db_command_timeout_seconds(self) -> float:
         """The client-side limit per statement: the server's limit plus a second to say so."""

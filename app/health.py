@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -10,8 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import literal, select
 
+from app import queue
 from app.errors import problem_response
 from app.migrations import database_revision, head_revision
+from app.worker import metrics as worker_metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -65,7 +68,24 @@ def _not_ready(request: Request, detail: str) -> JSONResponse:
     )
 
 
+QUEUE_DEPTH_TIMEOUT_SECONDS = 1.0
+
+
+async def _read_queue_depth(request: Request) -> None:
+    # The queue is shared by every instance: any of them can say how deep it is. A database
+    # that does not answer at once leaves the last figures (metrics must not wait on it).
+    try:
+        async with request.app.state.read_sessionmaker() as session:
+            rows = await asyncio.wait_for(queue.depth(session), QUEUE_DEPTH_TIMEOUT_SECONDS)
+    except Exception:
+        return
+    worker_metrics.QUEUE_DEPTH.clear()
+    for name, status, count in rows:
+        worker_metrics.QUEUE_DEPTH.labels(name, status).set(count)
+
+
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    """Prometheus metrics of this process."""
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of this process (and the job queue's depth)."""
+    await _read_queue_depth(request)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib.metadata
 from collections.abc import AsyncIterator
@@ -35,6 +36,7 @@ from app.noise.router import router as noise_router
 from app.sides.router import router as sides_router
 from app.timeline.router import router as timeline_router
 from app.unit_of_work import UnitOfWorkMiddleware
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 AI controversies as data: what happened, the sides and who stands on them, how loud each
@@ -62,11 +64,36 @@ def _api_router() -> APIRouter:
         noise_router,
         meta_router,
         events_router,
+        webhooks_router,
         audit_router,
         keys_router,
     ):
         api.include_router(router)
     return api
+
+
+@asynccontextmanager
+async def _worker_in_process(url: str, settings: Settings) -> AsyncIterator[None]:
+    # `serve` on the embedded database runs a job worker beside the API (WORKER_IN_PROCESS),
+    # so the one run command also delivers webhooks; in production workers run on their own.
+    if not settings.worker_in_process:
+        yield
+        return
+    from app.worker.runner import Worker
+
+    worker = Worker(url, settings)
+    task = asyncio.create_task(worker.run(), name="job-worker")
+    try:
+        yield
+    finally:
+        worker.stop.set()
+        try:
+            await asyncio.wait_for(task, WORKER_STOP_SECONDS)
+        except (TimeoutError, Exception):
+            task.cancel()
+
+
+WORKER_STOP_SECONDS = 10.0
 
 
 def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
@@ -89,7 +116,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         )
         try:
             app.state.events = EventHub(app.state.read_sessionmaker, feed)
-            async with feed.running(), keys_runtime.running(app), app.state.events.running():
+            async with (
+                feed.running(),
+                keys_runtime.running(app),
+                app.state.events.running(),
+                _worker_in_process(url, settings),
+            ):
                 # Everything built so far (the app, its routes, schemas, metadata) lives as long
                 # as the process: out of the collector's sight, a full collection no longer walks
                 # it, which shortens the pauses a batch of 1,000 mentions triggers.

@@ -49,3 +49,13 @@ async def database_revision(connection: AsyncConnection) -> str | None:
         return str(revision) if revision is not None else None
 
     return await connection.run_sync(current)
+
+
+# The job queue's tables are PgQueuer's (created by migration 0007 from its own DDL), not ours:
+# comparing the models with the database leaves them out.
+QUEUE_TABLE_PREFIX = "pgqueuer"
+
+
+def ours(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's `include_name`: every object except the job queue's tables."""
+    return not (type_ == "table" and name is not None and name.startswith(QUEUE_TABLE_PREFIX))

@@ -100,7 +100,22 @@ def settings(database_url: str) -> Settings:
         # Tests flush key usage themselves (app.keys.runtime.flush_usage): no background
         # writes in the middle of a query count.
         usage_flush_seconds=3600,
+        # Webhook receivers in tests listen on loopback; retries come fast.
+        webhook_allow_private_urls=True,
+        webhook_retry_base_seconds=0.2,
+        webhook_timeout_seconds=3.0,
     )
+
+
+@pytest.fixture
+def run_jobs(database_url: str, settings: Settings) -> Callable[[], Awaitable[None]]:
+    """Run every queued job now (and the jobs those queue), as a worker would."""
+    from app.worker.runner import Worker
+
+    async def run() -> None:
+        await Worker(database_url, settings).drain()
+
+    return run
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +133,8 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 TABLES = (
     "noise_snapshots, noise_overrides, forecast_scenarios, forecasts, mentions,"
     " timeline_events, stances, sides, actors, controversies, audit_log, idempotency_keys,"
-    " key_usage, api_keys, forecast_track_records, outbox_events"
+    " key_usage, api_keys, forecast_track_records, outbox_events, webhook_endpoints,"
+    " webhook_deliveries, webhook_attempts, noise_level_watch, recompute_runs, pgqueuer"
 )
 
 
@@ -127,6 +143,7 @@ async def clean_tables(engine: AsyncEngine) -> None:
     """Every test starts with empty tables."""
     async with engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+        await connection.execute(text("UPDATE webhook_dispatch_cursor SET last_event_id = 0"))
 
 
 @pytest.fixture

@@ -151,11 +151,51 @@ def served_api(
         _wait_healthy(api, timeout)
         yield api
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        _stop(process)
+        log.unlink(missing_ok=True)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it does not exit within 20 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@dataclass
+class RunningWorker:
+    """One running `controversy-api worker` process and its log file."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def running_worker(
+    database_url: str, *, env: Mapping[str, str] | None = None
+) -> Iterator[RunningWorker]:
+    """Run `controversy-api worker` on a migrated database; SIGTERM at the end."""
+    log = Path(tempfile.mkstemp(prefix="worker-", suffix=".log")[1])
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(BIN), "worker"],
+            env=_env(database_url, env or {}),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    worker = RunningWorker(process=process, log=log)
+    try:
+        time.sleep(0.5)
+        if process.poll() is not None:
+            raise AssertionError(f"worker exited:\n{worker.log_tail()}")
+        yield worker
+    finally:
+        _stop(process)
         log.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -152,7 +153,21 @@ async def _composite(url: str, slug: str) -> float:
         await engine.dispose()
 
 
-def test_recompute_all_applies_new_weights_once(
+async def _run_progress(url: str, run_id: str) -> tuple[int, int, int, bool]:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        row = await connection.fetchrow(
+            "SELECT total, done, changed, finished_at FROM recompute_runs WHERE id = $1",
+            uuid.UUID(run_id),
+        )
+    finally:
+        await connection.close()
+    return row["total"], row["done"], row["changed"], row["finished_at"] is not None
+
+
+def test_recompute_all_inline_applies_new_weights_once(
     cli_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = cli_database
@@ -170,7 +185,7 @@ def test_recompute_all_applies_new_weights_once(
     monkeypatch.setenv("NOISE_WEIGHTS", json.dumps(weights))
     get_settings.cache_clear()
     capsys.readouterr()
-    assert cli.main(["recompute-all"]) == 0
+    assert cli.main(["recompute-all", "--inline"]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out.strip().splitlines()[-1])
     assert result == {"recomputed": 11, "changed": 11}
@@ -178,6 +193,29 @@ def test_recompute_all_applies_new_weights_once(
     # The GPT-2 card's seven editorial components under the new weights.
     expected = 0.4 * 46 + 0.1 * (89 + 20 + 50 + 75 + 6 + 90)
     assert asyncio.run(_composite(url, "gpt-2-staged-release")) == pytest.approx(expected)
-    assert cli.main(["recompute-all"]) == 0  # idempotent: nothing more to change
+    assert cli.main(["recompute-all", "--inline"]) == 0  # idempotent: nothing more to change
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert again == {"recomputed": 11, "changed": 0}
+
+
+def test_recompute_all_through_the_queue_uses_the_workers_settings(
+    cli_database: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.worker.runner import Worker
+
+    url = cli_database
+    assert cli.main(["seed-demo", "--now", "2026-11-27T12:00:00Z"]) == 0
+    capsys.readouterr()
+    assert cli.main(["recompute-all", "--no-wait"]) == 0
+    queued = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert queued["finished"] is False and queued["recomputed"] == 0
+    assert round(asyncio.run(_composite(url, "gpt-2-staged-release")), 4) == 53.7143
+    # A worker started with the new weights does the run.
+    weights = {name: 0.1 for name in ("engagement", "star_power", "cross_platform", "polarity",
+                                      "duration", "industry_impact")} | {"reach": 0.4}  # fmt: skip
+    monkeypatch.setenv("NOISE_WEIGHTS", json.dumps(weights))
+    get_settings.cache_clear()
+    asyncio.run(Worker(url, get_settings()).drain())
+    expected = 0.4 * 46 + 0.1 * (89 + 20 + 50 + 75 + 6 + 90)
+    assert asyncio.run(_composite(url, "gpt-2-staged-release")) == pytest.approx(expected)
+    assert asyncio.run(_run_progress(url, queued["run"])) == (11, 11, 11, True)

@@ -17,6 +17,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.receiver import running_receiver
+
 BIN = Path(sys.executable).parent / "controversy-api"
 
 # These tests exercise the embedded database itself; the run against an external server
@@ -61,6 +63,8 @@ def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         if k not in ("DATABASE_URL", "TEST_DATABASE_URL", "REDIS_URL", "XDG_RUNTIME_DIR")
     }
     env["DATA_DIR"] = str(data_dir)
+    # The test's webhook receiver listens on loopback.
+    env["WEBHOOK_ALLOW_PRIVATE_URLS"] = "true"
     return subprocess.Popen(
         [str(BIN), "serve", "--port", str(port)],
         env=env,
@@ -98,6 +102,26 @@ def demo_card(port: int, data_dir: Path) -> httpx.Response:
     )
 
 
+def delivered_by_the_worker_inside_serve(port: int, data_dir: Path) -> None:
+    # The one run command also delivers webhooks: `serve` on the embedded database runs a job
+    # worker in process.
+    headers = {"Authorization": f"Bearer {(data_dir / 'admin.key').read_text().strip()}"}
+    base = f"http://127.0.0.1:{port}"
+    with running_receiver() as receiver:
+        webhook = httpx.post(f"{base}/v1/webhooks", json={"url": receiver.url}, headers=headers)
+        assert webhook.status_code == 201, webhook.text
+        made = httpx.post(
+            f"{base}/v1/controversies",
+            json={"slug": "run-command-hook", "title": "T", "category": "safety",
+                  "stage": "emerging"},
+            headers=headers,
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        [got] = receiver.wait_for(1, timeout=30)
+    message = got.verified(webhook.json()["secret"])
+    assert message["data"]["controversy_slug"] == "run-command-hook"
+
+
 def test_serve_owns_reuses_and_stops_the_embedded_database(data_dir: Path) -> None:
     port = free_port()
     first = start(data_dir, port)
@@ -106,6 +130,7 @@ def test_serve_owns_reuses_and_stops_the_embedded_database(data_dir: Path) -> No
         card = demo_card(port, data_dir)
         assert card.status_code == 200, card.text
         assert postgres_processes(data_dir), "the embedded server should be running"
+        delivered_by_the_worker_inside_serve(port, data_dir)
     finally:
         stop(first)
     assert postgres_processes(data_dir) == [], "a clean exit stops the embedded server"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.db import async_url
-from app.migrations import alembic_config, downgrade, head_revision, upgrade
+from app.migrations import alembic_config, downgrade, head_revision, ours, upgrade
 from app.models import metadata
 
 APP_TABLES = set(metadata.tables)
@@ -62,7 +62,9 @@ def functions(connection: Connection) -> set[str]:
 
 
 def schema_diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": ours}
+    )
     return list(compare_metadata(context, metadata))
 
 

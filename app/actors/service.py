@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import queue
 from app.actors import repository
 from app.actors.schemas import (
     ActorCreate,
@@ -17,7 +18,7 @@ from app.actors.schemas import (
     ActorUpdate,
 )
 from app.audit import service as audit_service
-from app.controversies.writes import touch_and_rescore
+from app.controversies.writes import touch_for_actor
 from app.enums import ActorKind
 from app.errors import Conflict, NotFound
 from app.etags import check_if_match
@@ -105,7 +106,8 @@ async def create_actor(writer: Writer, data: ActorCreate) -> ActorRead:
 async def update_actor(
     writer: Writer, _: object, actor_id: uuid.UUID, data: ActorUpdate, if_match: str | None
 ) -> ActorRead:
-    """Change an actor; every controversy it stands in shows it and is rescored."""
+    """Change an actor; every controversy it stands in shows it at once, and is rescored by a
+    queued job when its influence changed."""
     session = writer.session
     actor = await lock_row(session, Actor, actor_id)
     if actor is None:
@@ -120,8 +122,16 @@ async def update_actor(
         # Locked in id order, the order every writer uses: two actor updates cannot deadlock.
         audited = data.model_dump(mode="json", exclude_unset=True)
         for controversy_id in await repository.controversies_of(session, actor_id):
-            await touch_and_rescore(writer, controversy_id, actor_id=actor_id, changes=audited)
+            await touch_for_actor(writer, controversy_id, actor_id=actor_id, changes=audited)
         await _audit(writer, actor_id, "update", audited)
+        if "influence" in values:
+            # Rescoring every controversy the actor stands in is a job: queued in this
+            # transaction, so it runs exactly when this change committed.
+            await queue.enqueue(
+                session,
+                queue.RECOMPUTE_ACTOR,
+                queue.payload(actor=actor_id, author=writer.author.actor),
+            )
     return ActorRead.model_validate(await _live(session, actor_id))
 
 
@@ -157,3 +167,8 @@ async def _audit(
         action=action,
         changes=changes,
     )
+
+
+async def controversies_of(session: AsyncSession, actor_id: uuid.UUID) -> list[uuid.UUID]:
+    """The controversies where an actor has a live stance, in id order."""
+    return await repository.controversies_of(session, actor_id)

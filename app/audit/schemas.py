@@ -23,6 +23,7 @@ class AuditResource(StrEnum):
     noise_inputs = "noise_inputs"
     mentions = "mentions"
     key = "key"
+    webhook = "webhook"
 
 
 class AuditEntryRead(ReadModel):

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -165,14 +164,6 @@ class ControversyWrite:
         self.changed(score_input=kind.feeds_the_score)
         await self.record(kind.resource, row_id, "archive" if archived else "restore")
 
-    def _brief(self, composite: float, last_activity_at: datetime) -> Any:
-        return noise_service.brief(
-            composite=composite,
-            last_activity_at=last_activity_at,
-            at=self.writer.now,
-            settings=self.writer.settings,
-        )
-
     async def finish(self) -> None:
         """Bump the card's version if it changed, recompute its score if an input did, and
         append the write's events to the outbox (all in this transaction)."""
@@ -181,19 +172,13 @@ class ControversyWrite:
         if self._card_changed:
             version = await repository.touch(session, self.id)
         if self._score_inputs_changed:
-            before = self._brief(
-                self.controversy.noise_composite, self.controversy.last_activity_at
-            )
-            state = await noise_service.recompute(
+            recomputed = await noise_service.recompute(
                 session, controversy_id=self.id, now=writer.now, settings=writer.settings
             )
-            after = self._brief(state.composite, state.last_activity_at)
-            if after.level != before.level:  # the band moved with this write
+            change = recomputed.level_change
+            if change is not None:  # the band moved from the one last announced
                 self.events.add(
-                    ChangeEventType.noise_level_changed,
-                    "controversy",
-                    self.id,
-                    {"from": before.level.value, "to": after.level.value, "score": after.score},
+                    ChangeEventType.noise_level_changed, "controversy", self.id, change.payload()
                 )
         await events_service.append(
             session,
@@ -222,13 +207,25 @@ async def write_to(writer: Writer, id_or_slug: str) -> AsyncIterator[Controversy
     await unit.finish()
 
 
-async def touch_and_rescore(
+async def touch_for_actor(
     writer: Writer, controversy_id: uuid.UUID, *, actor_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> None:
-    """The card of a controversy changed from outside it: an actor it shows changed."""
+    """The card of a controversy changed from outside it: an actor it shows changed. (Its
+    score, when the actor's influence changed, is recomputed by a job: `rescore`.)"""
     async with write_to(writer, str(controversy_id)) as unit:
-        unit.changed(score_input=True)
+        unit.changed(score_input=False)
         unit.events.add(ChangeEventType.controversy_updated, "actor", actor_id, changes)
+
+
+async def rescore(writer: Writer, controversy_id: uuid.UUID) -> bool:
+    """Recompute a controversy's score from its rows as they are now (a job's work after an
+    input changed elsewhere); False when it is gone or archived."""
+    try:
+        async with write_to(writer, str(controversy_id)) as unit:
+            unit.changed(score_input=True)
+    except NotFound:
+        return False
+    return True
 
 
 async def archive_or_restore(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_
+from sqlalchemy import delete, func, insert, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -69,3 +70,27 @@ async def controversy_id(session: AsyncSession, id_or_slug: str) -> uuid.UUID | 
         named = col(Controversy.slug) == id_or_slug
     found: uuid.UUID | None = await session.scalar(select(Controversy.id).where(named))
     return found
+
+
+async def controversy_brief(
+    session: AsyncSession, controversy_id: uuid.UUID
+) -> tuple[str, int] | None:
+    """A controversy's slug and card version."""
+    row = (
+        await session.execute(
+            select(Controversy.slug, Controversy.version).where(
+                col(Controversy.id) == controversy_id
+            )
+        )
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def prune(session: AsyncSession, *, older_than: datetime, keep_after_id: int) -> int:
+    """Delete events older than `older_than` with ids up to `keep_after_id`."""
+    result = await session.execute(
+        delete(OutboxEvent).where(
+            col(OutboxEvent.occurred_at) < older_than, col(OutboxEvent.id) <= keep_after_id
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

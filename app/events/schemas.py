@@ -40,15 +40,20 @@ class ChangeEventType(StrEnum):
     forecast_archived = "forecast.archived"
     forecast_restored = "forecast.restored"
     forecast_resolved = "forecast.resolved"
+    webhook_disabled = "webhook.disabled"
 
 
 class ChangeEvent(ReadModel):
     id: int = Field(description="Sortable, in commit order; the stream's `id` (Last-Event-ID).")
     type: ChangeEventType
     occurred_at: UTCDatetime
-    controversy_id: uuid.UUID
-    controversy_slug: str
-    controversy_version: int = Field(description="The card's version after this change.")
+    controversy_id: uuid.UUID | None = Field(
+        description="The controversy changed; null only for events about none (a webhook)."
+    )
+    controversy_slug: str | None
+    controversy_version: int | None = Field(
+        description="The card's version after this change (null with no controversy)."
+    )
     resource: str = Field(description="What changed: controversy, side, stance, event, …")
     resource_id: uuid.UUID
     payload: dict[str, Any] = Field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -101,6 +102,58 @@ async def append(
             for type_, resource, resource_id, payload in pending.items
         ],
     )
+
+
+async def append_unscoped(
+    session: AsyncSession,
+    type_: ChangeEventType,
+    *,
+    resource: str,
+    resource_id: uuid.UUID,
+    payload: Mapping[str, Any],
+) -> None:
+    """Append an event about no controversy (a webhook disabled), in this transaction."""
+    await repository.append(
+        session,
+        [
+            {
+                "type": type_.value,
+                "controversy_id": None,
+                "controversy_slug": None,
+                "controversy_version": None,
+                "resource": resource,
+                "resource_id": resource_id,
+                "payload": _capped(payload),
+            }
+        ],
+    )
+
+
+async def append_for(
+    session: AsyncSession,
+    pending: Pending,
+    *,
+    controversy_id: uuid.UUID,
+) -> None:
+    """Append events of a controversy that is not being written (a level moved by decay):
+    its slug and current version are read here."""
+    found = await repository.controversy_brief(session, controversy_id)
+    if found is None:
+        return
+    slug, version = found
+    await append(
+        session,
+        pending,
+        controversy_id=controversy_id,
+        controversy_slug=slug,
+        controversy_version=version,
+    )
+
+
+async def prune(session: AsyncSession, *, older_than: datetime, keep_after_id: int) -> int:
+    """Forget events older than `older_than`, except those after `keep_after_id` (not yet
+    fanned out to webhooks). Returns how many went."""
+    return await repository.prune(session, older_than=older_than, keep_after_id=keep_after_id)
 
 
 def matches(event: ChangeEvent, controversy_ids: Sequence[uuid.UUID], types: Sequence[str]) -> bool:

@@ -22,7 +22,7 @@ bearer = HTTPBearer(
     description="An API key: `Authorization: Bearer ck_sec_…` (or `ck_pub_…`).",
 )
 
-ADMIN_GROUPS = frozenset({"keys", "audit"})
+ADMIN_GROUPS = frozenset({"keys", "audit", "webhooks"})
 ANY_KEY_GROUPS = frozenset({"usage"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STREAM_PATH = "/v1/stream"

@@ -12,6 +12,14 @@ from app.models.idempotency import IdempotencyRecord
 from app.models.noise import NoiseOverride, NoiseSnapshot
 from app.models.side import Side, Stance
 from app.models.timeline import Mention, TimelineEvent
+from app.models.webhook import (
+    NoiseLevelWatch,
+    RecomputeRun,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDispatchCursor,
+    WebhookEndpoint,
+)
 
 metadata = SQLModel.metadata
 
@@ -26,11 +34,17 @@ __all__ = [
     "IdempotencyRecord",
     "KeyUsage",
     "Mention",
+    "NoiseLevelWatch",
     "NoiseOverride",
     "NoiseSnapshot",
     "OutboxEvent",
+    "RecomputeRun",
     "Side",
     "Stance",
     "TimelineEvent",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookDispatchCursor",
+    "WebhookEndpoint",
     "metadata",
 ]

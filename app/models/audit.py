@@ -12,7 +12,18 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import timestamp, utcnow
 
-AUDIT_ACTIONS = ("create", "update", "archive", "restore", "ingest", "rotate", "revoke")
+AUDIT_ACTIONS = (
+    "create",
+    "update",
+    "archive",
+    "restore",
+    "ingest",
+    "rotate",
+    "revoke",
+    "delete",
+    "retry",
+    "test",
+)
 
 
 class AuditEntry(SQLModel, table=True):

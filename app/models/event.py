@@ -26,9 +26,10 @@ class OutboxEvent(SQLModel, table=True):
     )
     occurred_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(server_now=True))
     type: str = Field(sa_column=Column(Text, nullable=False))
-    controversy_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
-    controversy_slug: str = Field(sa_column=Column(Text, nullable=False))
-    controversy_version: int = Field(sa_column=Column(Integer, nullable=False))
+    # Null only for events about no controversy (a webhook endpoint disabled).
+    controversy_id: uuid.UUID | None = Field(default=None, sa_column=Column(UUID(as_uuid=True)))
+    controversy_slug: str | None = Field(default=None, sa_column=Column(Text))
+    controversy_version: int | None = Field(default=None, sa_column=Column(Integer))
     resource: str = Field(sa_column=Column(Text, nullable=False))
     resource_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
     payload: dict[str, Any] = Field(

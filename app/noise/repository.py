@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -18,6 +19,7 @@ from app.models.controversy import Controversy
 from app.models.noise import NoiseOverride, NoiseSnapshot
 from app.models.side import Side, Stance
 from app.models.timeline import Mention, TimelineEvent
+from app.models.webhook import NoiseLevelWatch, RecomputeRun
 from app.noise import scoring
 
 
@@ -211,3 +213,112 @@ async def stored_noise(session: AsyncSession, controversy_id: uuid.UUID) -> Any:
             ).where(col(Controversy.id) == controversy_id)
         )
     ).one()
+
+
+# ------------------------------------------------------------------------------ level watch
+
+
+async def lock_announced_level(session: AsyncSession, controversy_id: uuid.UUID) -> str | None:
+    """The level last announced for a controversy (None: never), locked for this transaction."""
+    statement = (
+        select(NoiseLevelWatch.announced_level)
+        .where(col(NoiseLevelWatch.controversy_id) == controversy_id)
+        .with_for_update()
+    )
+    found: str | None = (await session.scalars(statement)).one_or_none()
+    return found
+
+
+async def set_watch(
+    session: AsyncSession, controversy_id: uuid.UUID, level: str, check_at: datetime | None
+) -> None:
+    """Note the level announced and when decay may next move it."""
+    statement = pg_insert(NoiseLevelWatch).values(
+        controversy_id=controversy_id, announced_level=level, check_at=check_at
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[col(NoiseLevelWatch.controversy_id)],
+            set_={"announced_level": level, "check_at": check_at},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DueWatch:
+    """A controversy whose level may have moved by decay alone."""
+
+    controversy_id: uuid.UUID
+    announced_level: str
+    composite: float
+    last_activity_at: datetime
+
+
+async def due_watches(session: AsyncSession, now: datetime, limit: int) -> list[DueWatch]:
+    """Live controversies due for a level check, locked (others being written are skipped)."""
+    statement = (
+        sa_select(
+            col(NoiseLevelWatch.controversy_id),
+            col(NoiseLevelWatch.announced_level),
+            col(Controversy.noise_composite),
+            col(Controversy.last_activity_at),
+        )
+        .join(Controversy, col(Controversy.id) == col(NoiseLevelWatch.controversy_id))
+        .where(col(NoiseLevelWatch.check_at) <= now, col(Controversy.archived_at).is_(None))
+        .order_by(col(NoiseLevelWatch.check_at))
+        .limit(limit)
+        .with_for_update(of=NoiseLevelWatch, skip_locked=True)
+    )
+    return [DueWatch(*row) for row in (await session.execute(statement)).all()]
+
+
+async def recheck_all_levels(session: AsyncSession, now: datetime) -> None:
+    """Make every watched level due (after a recompute of everything)."""
+    await session.execute(update(NoiseLevelWatch).values(check_at=now))
+
+
+# ------------------------------------------------------------------------------ recompute runs
+
+
+async def controversy_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Controversy)) or 0)
+
+
+async def controversy_ids_after(
+    session: AsyncSession, after_id: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The next controversy ids in id order (archived ones too)."""
+    statement = select(Controversy.id).order_by(col(Controversy.id)).limit(limit)
+    if after_id is not None:
+        statement = statement.where(col(Controversy.id) > after_id)
+    return list(await session.scalars(statement))
+
+
+async def insert_run(session: AsyncSession, run_id: uuid.UUID, *, total: int) -> None:
+    await session.execute(insert(RecomputeRun).values(id=run_id, total=total))
+
+
+async def run(session: AsyncSession, run_id: uuid.UUID) -> RecomputeRun | None:
+    found: RecomputeRun | None = await session.get(RecomputeRun, run_id, populate_existing=True)
+    return found
+
+
+async def advance_run(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    *,
+    done: int,
+    changed: int,
+    after_id: uuid.UUID | None,
+    finished: bool,
+) -> None:
+    await session.execute(
+        update(RecomputeRun)
+        .where(col(RecomputeRun.id) == run_id)
+        .values(
+            done=RecomputeRun.done + done,
+            changed=RecomputeRun.changed + changed,
+            after_id=after_id,
+            finished_at=func.now() if finished else None,
+        )
+    )

@@ -48,6 +48,7 @@ __all__ = [
     "hot_key",
     "last_activity_at",
     "level",
+    "next_level_drop_us",
     "round_half_up",
     "score",
     "validate_weights",
@@ -449,6 +450,22 @@ def decayed(
     factor = 1.0 if age <= 0 else math.pow(0.5, age / half_life_us)
     value = _clamp(round_half_up(composite * factor))
     return value, factor, _LEVEL_OF_SCORE[value]
+
+
+def next_level_drop_us(
+    composite: float, last_activity_us: int, at_us: int, half_life_us: int
+) -> int | None:
+    """When decay alone next moves the level a band down from where it is at `at_us` (epoch
+    microseconds); None when it is quiet, the lowest band. The score leaves a band with lower
+    bound L when ``composite · D`` first rounds below L, i.e. falls under ``L − 0.5``."""
+    _, _, name = decayed(composite, last_activity_us, at_us, half_life_us)
+    lower = next(bound for bound, band in LEVEL_BANDS if band == name)
+    if lower == 0 or composite <= 0:
+        return None
+    # A hair below L − 0.5: round_half_up treats values within its tolerance of a half as the
+    # half itself (and so rounds them up), so the band moves only past that margin (~9 ms).
+    age_us = half_life_us * math.log2(composite / ((lower - 0.5) * (1 - 1e-8)))
+    return max(last_activity_us + math.ceil(age_us) + 1, at_us + 1)
 
 
 def hot_key(

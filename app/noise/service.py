@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.errors import NotFound, ValidationFailed
+from app.events import service as events_service
+from app.events.schemas import ChangeEventType
 from app.noise import repository, scoring
 from app.noise.schemas import (
     ComponentMethod,
@@ -33,9 +36,61 @@ def half_life(settings: Settings) -> timedelta:
     return timedelta(days=settings.noise_half_life_days)
 
 
+@dataclass(frozen=True)
+class LevelChange:
+    """The level band moved from the one last announced."""
+
+    before: str
+    after: str
+    score: int
+
+    def payload(self) -> dict[str, Any]:
+        """The `noise.level_changed` event's payload."""
+        return {"from": self.before, "to": self.after, "score": self.score}
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    """A recompute's new state, and the level change to announce, if any."""
+
+    state: scoring.NoiseState
+    level_change: LevelChange | None
+
+
+def _micros(moment: datetime) -> int:
+    return scoring.microseconds(moment)
+
+
+async def watch_level(
+    session: AsyncSession,
+    controversy_id: uuid.UUID,
+    *,
+    composite: float,
+    last_activity_at: datetime,
+    now: datetime,
+    settings: Settings,
+    announced: str | None,
+) -> LevelChange | None:
+    """Compare the level at `now` with the one last announced, note it as announced, and note
+    when decay may next move it; the change, when there is one to announce."""
+    hl = half_life_us(settings)
+    score, _, level = scoring.decayed(composite, _micros(last_activity_at), _micros(now), hl)
+    drop = scoring.next_level_drop_us(composite, _micros(last_activity_at), _micros(now), hl)
+    check_at = None if drop is None else datetime.fromtimestamp(drop / 1e6, UTC)
+    await repository.set_watch(session, controversy_id, level, check_at)
+    if announced is None or announced in (UNKNOWN_LEVEL, level):
+        return None
+    return LevelChange(before=announced, after=level, score=score)
+
+
+# What migration 0007 wrote for controversies that existed before levels were announced: the
+# first check notes their level without announcing a change.
+UNKNOWN_LEVEL = "unknown"
+
+
 async def recompute(
     session: AsyncSession, *, controversy_id: uuid.UUID, now: datetime, settings: Settings
-) -> scoring.NoiseState:
+) -> Recomputed:
     """Recompute and store a controversy's noise state from its rows, in the caller's transaction.
 
     The controversy row is locked first, so concurrent writers to one controversy recompute
@@ -63,7 +118,31 @@ async def recompute(
     )
     if changed:
         await repository.append_snapshot(session, controversy_id, state, now)
-    return state
+    level_change = await watch_level(
+        session,
+        controversy_id,
+        composite=state.composite,
+        last_activity_at=state.last_activity_at,
+        now=now,
+        settings=settings,
+        announced=await repository.lock_announced_level(session, controversy_id),
+    )
+    return Recomputed(state, level_change)
+
+
+async def _recompute_one(
+    sessions: async_sessionmaker[AsyncSession],
+    controversy_id: uuid.UUID,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    # One transaction per controversy, so API writes go on meanwhile. True: the score changed.
+    async with sessions() as session, session.begin():
+        before = await repository.stored_noise(session, controversy_id)
+        done = await recompute(session, controversy_id=controversy_id, now=now, settings=settings)
+        await announce(session, controversy_id, done.level_change)
+        return bool(before.noise_composite != done.state.composite)
 
 
 async def recompute_all(
@@ -74,22 +153,104 @@ async def recompute_all(
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Recompute every controversy's stored noise with the current settings (after a change of
-    weights or half-life): one transaction each, so API writes go on; idempotent, so an
-    interrupted run is simply run again. Returns (recomputed, changed)."""
+    weights or half-life), here and now: idempotent, so an interrupted run is simply run again.
+    Returns (recomputed, changed). `recompute-all` without `--inline` queues `recompute_batch`
+    jobs instead."""
     async with sessions() as session:
         ids = await repository.controversy_ids(session)
     changed = 0
     for done, controversy_id in enumerate(ids, start=1):
-        async with sessions() as session, session.begin():
-            before = await repository.stored_noise(session, controversy_id)
-            state = await recompute(
-                session, controversy_id=controversy_id, now=now, settings=settings
-            )
-            if before.noise_composite != state.composite:
-                changed += 1
+        changed += await _recompute_one(sessions, controversy_id, now=now, settings=settings)
         if progress is not None:
             progress(done, len(ids))
     return len(ids), changed
+
+
+RECOMPUTE_BATCH = 200
+
+
+async def start_recompute_run(session: AsyncSession) -> uuid.UUID:
+    """A new `recompute-all` run over every controversy (its first job is queued by the
+    caller in the same transaction)."""
+    run_id = uuid.uuid4()
+    await repository.insert_run(session, run_id, total=await repository.controversy_count(session))
+    return run_id
+
+
+async def recompute_batch(
+    sessions: async_sessionmaker[AsyncSession],
+    run_id: uuid.UUID,
+    *,
+    now: datetime,
+    settings: Settings,
+) -> bool:
+    """Recompute the run's next batch and note its progress; True when more remain. Safe to
+    repeat: a batch done twice changes nothing more."""
+    async with sessions() as session:
+        run = await repository.run(session, run_id)
+        if run is None or run.finished_at is not None:
+            return False
+        ids = await repository.controversy_ids_after(session, run.after_id, RECOMPUTE_BATCH)
+    changed = 0
+    for controversy_id in ids:
+        changed += await _recompute_one(sessions, controversy_id, now=now, settings=settings)
+    more = len(ids) == RECOMPUTE_BATCH
+    async with sessions() as session, session.begin():
+        await repository.advance_run(
+            session,
+            run_id,
+            done=len(ids),
+            changed=changed,
+            after_id=ids[-1] if ids else run.after_id,
+            finished=not more,
+        )
+    return more
+
+
+async def recompute_run(session: AsyncSession, run_id: uuid.UUID) -> Any:
+    """A run's progress (None: no such run)."""
+    return await repository.run(session, run_id)
+
+
+async def announce(
+    session: AsyncSession, controversy_id: uuid.UUID, change: LevelChange | None
+) -> None:
+    """Append a `noise.level_changed` event for a controversy nobody is writing to."""
+    if change is None:
+        return
+    pending = events_service.Pending()
+    pending.add(
+        ChangeEventType.noise_level_changed, "controversy", controversy_id, change.payload()
+    )
+    await events_service.append_for(session, pending, controversy_id=controversy_id)
+
+
+SCAN_BATCH = 500
+
+
+async def scan_levels(
+    sessions: async_sessionmaker[AsyncSession], *, now: datetime, settings: Settings
+) -> int:
+    """Announce the level bands that decay alone moved (controversies due for a check, in
+    batches); returns how many moved."""
+    moved = 0
+    while True:
+        async with sessions() as session, session.begin():
+            due = await repository.due_watches(session, now, SCAN_BATCH)
+            for watch in due:
+                change = await watch_level(
+                    session,
+                    watch.controversy_id,
+                    composite=watch.composite,
+                    last_activity_at=watch.last_activity_at,
+                    now=now,
+                    settings=settings,
+                    announced=watch.announced_level,
+                )
+                await announce(session, watch.controversy_id, change)
+                moved += change is not None
+        if len(due) < SCAN_BATCH:
+            return moved
 
 
 def _components(stored: Mapping[str, Any], weights: Mapping[str, float]) -> Components:

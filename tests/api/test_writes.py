@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -210,8 +211,8 @@ async def test_actor_with_live_stances_cannot_be_archived(client: httpx.AsyncCli
     is_problem(response, 409)
 
 
-async def test_actor_influence_change_recomputes_its_controversies(
-    client: httpx.AsyncClient,
+async def test_actor_influence_change_recomputes_its_controversies_through_the_queue(
+    client: httpx.AsyncClient, run_jobs: Callable[[], Awaitable[None]]
 ) -> None:
     card = await create_controversy(client)
     actor = (
@@ -228,6 +229,10 @@ async def test_actor_influence_change_recomputes_its_controversies(
     await client.patch(
         f"/v1/actors/{actor['id']}", json={"influence": 90}, headers={"If-Match": "*"}
     )
+    # The request shows the actor at once and leaves the rescoring to a queued job.
+    waiting = (await client.get(f"/v1/controversies/{card['id']}/noise")).json()
+    assert waiting["components"] == before["components"]
+    await run_jobs()
     after = (await client.get(f"/v1/controversies/{card['id']}/noise")).json()
     assert after["components"]["star_power"]["value"] == 30
 
@@ -547,12 +552,14 @@ async def test_twenty_concurrent_batches(
     from app.noise import service as noise_service
 
     async with sessionmaker() as session, session.begin():
-        fresh = await noise_service.recompute(
-            session,
-            controversy_id=uuid.UUID(card["id"]),
-            now=datetime.now(UTC),
-            settings=settings,
-        )
+        fresh = (
+            await noise_service.recompute(
+                session,
+                controversy_id=uuid.UUID(card["id"]),
+                now=datetime.now(UTC),
+                settings=settings,
+            )
+        ).state
     assert round(fresh.composite, 4) == stored["composite"]
     assert {k: c.value for k, c in fresh.components.items()} == {
         k: c["value"] for k, c in stored["components"].items()

@@ -263,9 +263,11 @@ async def test_concurrent_writers_leave_a_state_equal_to_a_fresh_recompute(
     assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
     stored = (await client.get(f"/v1/controversies/{cid}/noise")).json()
     async with sessionmaker() as session, session.begin():
-        fresh = await noise_service.recompute(
-            session, controversy_id=uuid.UUID(cid), now=NOW, settings=settings
-        )
+        fresh = (
+            await noise_service.recompute(
+                session, controversy_id=uuid.UUID(cid), now=NOW, settings=settings
+            )
+        ).state
     assert stored["composite"] == round(fresh.composite, 4)
     assert stored["last_activity_at"] == fresh.last_activity_at.isoformat().replace("+00:00", "Z")
 
