@@ -33,5 +33,8 @@ USER api
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', timeout=2)" || exit 1
-# DATABASE_URL must be set; the schema is migrated before the server starts.
+# DATABASE_URL must be set; the schema is migrated before the server starts. The same image
+# runs the job workers (webhook deliveries, rescoring, pruning, the level scan): start it with
+# the command `controversy-api worker --metrics-host 0.0.0.0 --metrics-port 8000` (as many as
+# needed; the API runs none of its own); its metrics server also answers the health check.
 CMD ["sh", "-c", "test -n \"$DATABASE_URL\" || { echo 'DATABASE_URL is required' >&2; exit 64; }; controversy-api migrate && exec controversy-api serve --host \"$HOST\" --port \"$PORT\""]
