@@ -6,7 +6,8 @@
   minor release in pyproject.toml, so this renders the same on every machine);
 - `noise_level_watch`: the level band last announced per controversy and when decay may next
   move it, for the periodic scan; `recompute_runs`: progress of `recompute-all` jobs;
-- outbox events may belong to no controversy (`webhook.disabled`).
+- outbox events may belong to no controversy (`webhook.disabled`), and carry the changed
+  row's own version.
 
 Revision ID: 0007
 Revises: 0006
@@ -64,6 +65,7 @@ def upgrade() -> None:
 
     for column in ("controversy_id", "controversy_slug", "controversy_version"):
         op.alter_column("outbox_events", column, nullable=True)
+    op.add_column("outbox_events", sa.Column("resource_version", sa.Integer(), nullable=True))
 
     op.create_table(
         "webhook_endpoints",
@@ -198,6 +200,7 @@ def downgrade() -> None:
     op.drop_table("webhook_endpoints")
     # Events about no controversy cannot go back into the stricter table.
     op.execute("DELETE FROM outbox_events WHERE controversy_id IS NULL")
+    op.drop_column("outbox_events", "resource_version")
     for column in ("controversy_id", "controversy_slug", "controversy_version"):
         op.alter_column("outbox_events", column, nullable=False)
     op.execute("DELETE FROM audit_log WHERE action IN ('delete', 'retry', 'test')")

@@ -75,11 +75,14 @@ class ControversyWrite:
         resource_id: uuid.UUID,
         action: str,
         changes: Mapping[str, Any] | None = None,
+        *,
+        version: int | None = None,
     ) -> None:
-        """Write the audit entry of one change, and note its event, in this transaction."""
+        """Write the audit entry of one change, and note its event (with the row's new
+        `version`, when it has one), in this transaction."""
         type_ = events_service.event_type(resource, action)
         if type_ is not None:
-            self.events.add(type_, resource, resource_id, changes or {})
+            self.events.add(type_, resource, resource_id, changes or {}, version)
         await audit_service.record(
             self.writer.session,
             author=self.writer.author,
@@ -105,7 +108,9 @@ class ControversyWrite:
             self.writer.session, kind.model, {"id": row_id, "controversy_id": self.id, **values}
         )
         self.changed(score_input=kind.feeds_the_score)
-        await self.record(kind.resource, row_id, "create", audited.model_dump(mode="json"))
+        await self.record(
+            kind.resource, row_id, "create", audited.model_dump(mode="json"), version=1
+        )
         return row_id
 
     async def update(
@@ -135,10 +140,14 @@ class ControversyWrite:
             for name, value in changes.items()
             if name not in extra_fields
         }
-        await update_row(self.writer.session, kind.model, row_id, columns)
+        version = await update_row(self.writer.session, kind.model, row_id, columns)
         self.changed(score_input=kind.feeds_the_score)
         await self.record(
-            kind.resource, row_id, "update", data.model_dump(mode="json", exclude_unset=True)
+            kind.resource,
+            row_id,
+            "update",
+            data.model_dump(mode="json", exclude_unset=True),
+            version=version,
         )
         return {name: value for name, value in changes.items() if name in extra_fields}
 
@@ -160,9 +169,11 @@ class ControversyWrite:
             await before_restore(row, self.id)
         if was_archived == archived:
             return
-        await set_archived(self.writer.session, kind.model, row_id, archived)
+        version = await set_archived(self.writer.session, kind.model, row_id, archived)
         self.changed(score_input=kind.feeds_the_score)
-        await self.record(kind.resource, row_id, "archive" if archived else "restore")
+        await self.record(
+            kind.resource, row_id, "archive" if archived else "restore", version=version
+        )
 
     async def finish(self) -> None:
         """Bump the card's version if it changed, recompute its score if an input did, and

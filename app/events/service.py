@@ -46,7 +46,7 @@ _TYPES: dict[tuple[str, str], ChangeEventType] = {
 class Pending:
     """Events of one write, appended when it ends."""
 
-    items: list[tuple[ChangeEventType, str, uuid.UUID, dict[str, Any]]] = field(
+    items: list[tuple[ChangeEventType, str, uuid.UUID, dict[str, Any], int | None]] = field(
         default_factory=list
     )
 
@@ -56,11 +56,12 @@ class Pending:
         resource: str,
         resource_id: uuid.UUID,
         payload: Mapping[str, Any],
+        resource_version: int | None = None,
     ) -> None:
         """Note one event of this write (audited changes note theirs through ControversyWrite;
         an event without an audit entry of its own, such as a forecast superseded, is added
         directly)."""
-        self.items.append((type_, resource, resource_id, _capped(payload)))
+        self.items.append((type_, resource, resource_id, _capped(payload), resource_version))
 
 
 def event_type(resource: str, action: str) -> ChangeEventType | None:
@@ -97,9 +98,11 @@ async def append(
                 "controversy_version": controversy_version,
                 "resource": resource,
                 "resource_id": resource_id,
+                # The controversy's own version is the card's.
+                "resource_version": controversy_version if resource == "controversy" else version,
                 "payload": payload,
             }
-            for type_, resource, resource_id, payload in pending.items
+            for type_, resource, resource_id, payload, version in pending.items
         ],
     )
 
@@ -123,6 +126,7 @@ async def append_unscoped(
                 "controversy_version": None,
                 "resource": resource,
                 "resource_id": resource_id,
+                "resource_version": None,
                 "payload": _capped(payload),
             }
         ],

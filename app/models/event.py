@@ -32,6 +32,7 @@ class OutboxEvent(SQLModel, table=True):
     controversy_version: int | None = Field(default=None, sa_column=Column(Integer))
     resource: str = Field(sa_column=Column(Text, nullable=False))
     resource_id: uuid.UUID = Field(sa_column=Column(UUID(as_uuid=True), nullable=False))
+    resource_version: int | None = Field(default=None, sa_column=Column(Integer))
     payload: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
     )

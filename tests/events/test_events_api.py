@@ -55,6 +55,12 @@ async def test_each_write_appends_its_events_in_commit_order(client: httpx.Async
     assert versions == sorted(versions)
     card_now = (await client.get(f"/v1/controversies/{cid}")).json()
     assert versions[-1] == card_now["version"]
+    # And the changed row's own version, the one its ETag carries.
+    side_now = await client.get(f"/v1/controversies/{cid}/sides/{side['id']}")
+    assert [e["resource_version"] for e in found[1:3]] == [1, side_now.json()["version"]]
+    assert side_now.headers["etag"] == f'W/"{found[2]["resource_version"]}"'
+    assert found[0]["resource_version"] == found[0]["controversy_version"]
+    assert found[3]["resource_version"] is None  # a batch of mentions has no version
 
 
 async def test_a_refused_write_appends_nothing(client: httpx.AsyncClient) -> None:
