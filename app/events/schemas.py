@@ -57,7 +57,7 @@ class ChangeEvent(ReadModel):
     resource: str = Field(description="What changed: controversy, side, stance, event, …")
     resource_id: uuid.UUID
     resource_version: int | None = Field(
-        description="The changed row's version after the change (its ETag is `W/\"<version>\"`);"
+        description='The changed row\'s version after the change (its ETag is `W/"<version>"`);'
         " null where the resource has none of its own (mention batches, noise inputs, …)."
     )
     payload: dict[str, Any] = Field(
