@@ -433,18 +433,28 @@ async def post(
     *,
     settings: Settings,
 ) -> AttemptOutcome:
-    """One signed POST of a delivery's message (the URL checked again first)."""
+    """One signed POST of a delivery's message, to the address just checked."""
     started = time.perf_counter()
     try:
-        await urls.check(endpoint.url, allow_private=settings.webhook_allow_private_urls)
+        address = await urls.address_to_call(
+            endpoint.url, allow_private=settings.webhook_allow_private_urls
+        )
+        target = urls.pinned(endpoint.url, address)
         at = datetime.now(UTC)  # the receiver compares it with its clock (± 5 minutes)
         headers = signing.headers(
             f"msg_{delivery.id.hex}", delivery.body, _signing_secrets(endpoint, at), at
         )
         response = await client.post(
-            endpoint.url,
+            target.url,
             content=delivery.body.encode(),
-            headers={**headers, "content-type": "application/json", "user-agent": USER_AGENT},
+            headers={
+                **headers,
+                "host": target.host_header,
+                "content-type": "application/json",
+                "user-agent": USER_AGENT,
+            },
+            # The connection goes to the checked address; TLS still verifies the name.
+            extensions={"sni_hostname": target.server_name},
         )
     except urls.RefusedUrl as exc:
         return _failed(started, f"refused: {exc}")

@@ -1,14 +1,19 @@
 """Which webhook URLs may be called: http(s) only, and — unless a setting allows it — never an
 address inside our own network (loopback, private, link-local, …), so a webhook cannot be
 used to reach internal services. Checked when an endpoint is saved and again before each
-attempt, since a name can resolve elsewhere later."""
+attempt, since a name can resolve elsewhere later; and each attempt connects to the very
+address that was checked (`pinned`), so a name that resolves differently a moment later (DNS
+rebinding) cannot slip an internal address in between the check and the connection."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import httpx
 
 MAX_URL_LENGTH = 2_000
 RESOLVE_TIMEOUT_SECONDS = 3.0
@@ -64,15 +69,48 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
-async def check(url: str, *, allow_private: bool) -> None:
-    """Refuse (RefusedUrl) a URL that is malformed or reaches a non-public address."""
-    host, port = check_syntax(url)
-    if allow_private:
-        return
-    addresses = await resolve(host, port)
+def _refuse_internal(host: str, addresses: list[IPAddress]) -> None:
     refused = [str(address) for address in addresses if not _public(address)]
     if refused:
         raise RefusedUrl(
             f"'{host}' resolves to a non-public address ({', '.join(sorted(set(refused)))});"
             " set WEBHOOK_ALLOW_PRIVATE_URLS=true to allow it (development and tests only)"
         )
+
+
+async def check(url: str, *, allow_private: bool) -> None:
+    """Refuse (RefusedUrl) a URL that is malformed or reaches a non-public address (when an
+    endpoint is saved; with private addresses allowed, the name need not resolve yet)."""
+    host, port = check_syntax(url)
+    if not allow_private:
+        _refuse_internal(host, await resolve(host, port))
+
+
+async def address_to_call(url: str, *, allow_private: bool) -> IPAddress:
+    """The checked address an attempt connects to (RefusedUrl when there is none)."""
+    host, port = check_syntax(url)
+    addresses = await resolve(host, port)
+    if not allow_private:
+        _refuse_internal(host, addresses)
+    if not addresses:
+        raise RefusedUrl(f"the host '{host}' does not resolve")
+    return addresses[0]
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A request aimed at one address while naming the original host."""
+
+    url: str  # the URL with the address in place of the host
+    host_header: str  # the original host (and port, when the URL had one)
+    server_name: str  # for TLS: the name the certificate must carry (SNI)
+
+
+def pinned(url: str, address: IPAddress) -> Pinned:
+    """The URL aimed at `address`, with the Host header and TLS server name of the original."""
+    original = httpx.URL(url)
+    return Pinned(
+        url=str(original.copy_with(host=str(address))),
+        host_header=original.netloc.decode("ascii"),
+        server_name=original.host,
+    )

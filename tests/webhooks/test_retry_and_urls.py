@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -124,3 +125,36 @@ def test_internal_addresses_are_refused(url: str) -> None:
 def test_public_addresses_pass() -> None:
     asyncio.run(urls.check("https://93.184.215.14/hook", allow_private=False))
     asyncio.run(urls.check("http://[2606:4700::1111]/hook", allow_private=False))
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "target", "host", "name"),
+    [
+        (
+            "https://hooks.example.com:8443/in?x=1",
+            "93.184.215.14",
+            "https://93.184.215.14:8443/in?x=1",
+            "hooks.example.com:8443",
+            "hooks.example.com",
+        ),
+        (
+            "http://hooks.example.com/in",
+            "2606:4700::1111",
+            "http://[2606:4700::1111]/in",
+            "hooks.example.com",
+            "hooks.example.com",
+        ),
+    ],
+)
+def test_an_attempt_is_pinned_to_the_checked_address(
+    url: str, address: str, target: str, host: str, name: str
+) -> None:
+    pinned = urls.pinned(url, ipaddress.ip_address(address))
+    assert (pinned.url, pinned.host_header, pinned.server_name) == (target, host, name)
+
+
+def test_the_address_to_call_is_checked_each_time() -> None:
+    with pytest.raises(urls.RefusedUrl, match="non-public"):
+        asyncio.run(urls.address_to_call("http://localhost:9/", allow_private=False))
+    allowed = asyncio.run(urls.address_to_call("http://localhost:9/", allow_private=True))
+    assert allowed.is_loopback

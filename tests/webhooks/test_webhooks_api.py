@@ -167,6 +167,19 @@ async def test_a_committed_write_is_delivered_signed(
     assert detail["attempt_log"][0]["response_body"] == "ok"
 
 
+async def test_a_named_host_gets_its_name_while_the_checked_address_is_called(
+    client: httpx.AsyncClient, run_jobs: RunJobs
+) -> None:
+    with running_receiver() as receiver:
+        named = receiver.url.replace("127.0.0.1", "localhost")
+        webhook = await create_webhook(client, named)
+        await client.post(f"/v1/webhooks/{webhook['id']}/test")
+        await run_jobs()
+        [got] = receiver.wait_for(1)
+    assert got.headers["host"] == f"localhost:{receiver.port}"
+    assert got.verified(webhook["secret"])["type"] == "webhook.test"
+
+
 async def test_filters_choose_the_events(client: httpx.AsyncClient, run_jobs: RunJobs) -> None:
     with running_receiver() as receiver:
         sides_only = await create_webhook(client, receiver.url, event_types=["side.*"])
