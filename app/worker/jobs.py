@@ -18,7 +18,7 @@ from app.config import Settings
 from app.controversies.writes import rescore
 from app.events import service as events_service
 from app.noise import service as noise_service
-from app.webhooks import service as webhooks_service
+from app.webhooks import delivery as webhooks
 from app.worker import metrics
 from app.writer import Author, Writer
 
@@ -50,7 +50,7 @@ async def timed(name: str, work: Awaitable[object]) -> None:
 
 async def deliver_webhook(context: JobContext, data: dict[str, object]) -> None:
     """One attempt of one delivery (and what follows: done, a retry queued, or failed)."""
-    result = await webhooks_service.deliver(
+    result = await webhooks.deliver(
         context.sessions,
         context.client,
         delivery_id=uuid.UUID(str(data["delivery"])),
@@ -69,7 +69,7 @@ async def deliver_webhook(context: JobContext, data: dict[str, object]) -> None:
 
 async def dispatch_webhooks(context: JobContext, data: dict[str, object]) -> None:
     """Fan new outbox events out to deliveries."""
-    await webhooks_service.dispatch(context.sessions)
+    await webhooks.dispatch(context.sessions)
 
 
 async def recompute_actor(context: JobContext, data: dict[str, object]) -> None:
@@ -112,18 +112,14 @@ async def prune(context: JobContext, data: dict[str, object]) -> None:
     now = datetime.now(UTC)
     settings = context.settings
     async with context.sessions() as session, session.begin():
-        cursor = await webhooks_service.dispatch_cursor(session)
+        cursor = await webhooks.dispatch_cursor(session)
         events = await events_service.prune(
             session,
             older_than=now - timedelta(days=settings.outbox_retention_days),
             keep_after_id=cursor,
         )
-    deliveries = await webhooks_service.prune_deliveries(
-        context.sessions, now=now, settings=settings
-    )
-    disabled = await webhooks_service.disable_long_failing(
-        context.sessions, now=now, settings=settings
-    )
+    deliveries = await webhooks.prune_deliveries(context.sessions, now=now, settings=settings)
+    disabled = await webhooks.disable_long_failing(context.sessions, now=now, settings=settings)
     logger.info(
         "pruned",
         extra={"events": events, "deliveries": deliveries, "webhooks_disabled": disabled},

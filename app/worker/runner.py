@@ -26,7 +26,7 @@ from app.changes import ChangeFeed
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, sync_url
 from app.queue import read_payload
-from app.webhooks import service as webhooks_service
+from app.webhooks import delivery as webhooks
 from app.worker import jobs
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Worker:
         engine = make_engine(self.url, settings)
         context = jobs.JobContext(
             sessions=make_sessionmaker(engine),
-            client=webhooks_service.http_client(settings),
+            client=webhooks.http_client(settings),
             settings=settings,
         )
         try:
@@ -93,7 +93,7 @@ class Worker:
         """Fan out new events, then run every job due now (and those they queue) and return:
         a one-off pass (tests, scripts) instead of a long-running worker."""
         async with self._context() as context:
-            await webhooks_service.dispatch(context.sessions)
+            await webhooks.dispatch(context.sessions)
             connection = await asyncpg.connect(
                 sync_url(self.url), timeout=self.settings.db_connect_timeout_seconds
             )
@@ -147,7 +147,7 @@ class Worker:
                 await asyncio.wait_for(self._wake.wait(), DISPATCH_EVERY_SECONDS)
             self._wake.clear()
             try:
-                await webhooks_service.dispatch(context.sessions)
+                await webhooks.dispatch(context.sessions)
             except Exception as exc:
                 logger.warning("webhook fan-out failed", extra={"error": type(exc).__name__})
                 await asyncio.sleep(RECONNECT_SECONDS)
