@@ -896,10 +896,8 @@ def bench(
     return 0
 
 
-def measure(
-    args: argparse.Namespace, url: str, tmp: Path, wrk: WrkOptions, processes: Processes
-) -> Measured:
-    """Fill the database, start the servers, run every selected endpoint."""
+def service_env(url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of the service's processes: this one's, on `url`, quiet, no demo."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -910,7 +908,16 @@ def measure(
         SEED_DEMO_ON_EMPTY="false",
         LOG_LEVEL="WARNING",
         DATA_DIR=str(tmp / "data"),
+        **extra,
     )
+    return env
+
+
+def measure(
+    args: argparse.Namespace, url: str, tmp: Path, wrk: WrkOptions, processes: Processes
+) -> Measured:
+    """Fill the database, start the servers, run every selected endpoint."""
+    env = service_env(url, tmp)
     if args.workers > 1 and not serve_supports_workers(env):
         raise BenchError(
             f"--workers {args.workers}: `controversy-api serve` has no --workers option yet"

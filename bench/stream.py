@@ -759,17 +759,7 @@ def bench(args: argparse.Namespace, tmp: Path, processes: Processes) -> dict[str
     with database(args.pg, tmp) as (url, pg_version):
         info["postgresql"] = pg_version
         try:
-            env = {
-                k: v
-                for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "REDIS_URL", "SEED_DEMO_ON_EMPTY", "LOG_LEVEL")
-            }
-            env.update(
-                DATABASE_URL=url,
-                SEED_DEMO_ON_EMPTY="false",
-                LOG_LEVEL="WARNING",
-                DATA_DIR=str(tmp / "data"),
-            )
+            env = load.service_env(url, tmp)
             if args.workers > 1 and not load.serve_supports_workers(env):
                 raise BenchError(f"--workers {args.workers}: `serve` has no --workers option")
             load.run_cli(["migrate"], env, "controversy-api migrate")

@@ -48,20 +48,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def base_env(url: str, tmp: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "SEED_DEMO_ON_EMPTY", "LOG_LEVEL")
-    }
-    env.update(
-        DATABASE_URL=url,
-        SEED_DEMO_ON_EMPTY="false",
-        LOG_LEVEL="WARNING",
-        DATA_DIR=str(tmp / "data"),
-        WORKER_IN_PROCESS="false",
-        WEBHOOK_ALLOW_PRIVATE_URLS="true",
-    )
-    return env
+    # Workers run on their own (phase 2 starts them); the receiver listens on loopback.
+    return load.service_env(url, tmp, WORKER_IN_PROCESS="false", WEBHOOK_ALLOW_PRIVATE_URLS="true")
 
 
 def start_api(processes: Processes, env: dict[str, str], *, outbox: bool) -> str:

@@ -57,10 +57,6 @@ class Recomputed:
     level_change: LevelChange | None
 
 
-def _micros(moment: datetime) -> int:
-    return scoring.microseconds(moment)
-
-
 async def watch_level(
     session: AsyncSession,
     controversy_id: uuid.UUID,
@@ -74,8 +70,12 @@ async def watch_level(
     """Compare the level at `now` with the one last announced, note it as announced, and note
     when decay may next move it; the change, when there is one to announce."""
     hl = half_life_us(settings)
-    score, _, level = scoring.decayed(composite, _micros(last_activity_at), _micros(now), hl)
-    drop = scoring.next_level_drop_us(composite, _micros(last_activity_at), _micros(now), hl)
+    score, _, level = scoring.decayed(
+        composite, scoring.microseconds(last_activity_at), scoring.microseconds(now), hl
+    )
+    drop = scoring.next_level_drop_us(
+        composite, scoring.microseconds(last_activity_at), scoring.microseconds(now), hl
+    )
     check_at = None if drop is None else datetime.fromtimestamp(drop / 1e6, UTC)
     await repository.set_watch(session, controversy_id, level, check_at)
     if announced is None or announced in (UNKNOWN_LEVEL, level):

@@ -155,8 +155,6 @@ async def update_webhook(
         if sent["enabled"] and not endpoint.enabled:
             # Turned back on by hand: a fresh start, counted from now.
             values.update(status="active", failing_since=None, disabled_at=None)
-        elif not sent["enabled"]:
-            values["status"] = "disabled" if endpoint.status == "disabled" else endpoint.status
     if values:
         await repository.update_endpoint(session, endpoint_id, values)
         await _audit(
@@ -186,8 +184,7 @@ async def rotate_secret(
     author: Author,
 ) -> WebhookCreated:
     """A new secret; the old one keeps signing beside it for the overlap."""
-    await _endpoint(session, endpoint_id, lock=True)
-    endpoint = await _endpoint(session, endpoint_id)
+    endpoint = await _endpoint(session, endpoint_id, lock=True)
     overlap = (
         data.overlap_seconds
         if data.overlap_seconds is not None
